@@ -1,0 +1,118 @@
+"""MkDocs hooks: plots made from the package, numbered equations, registry tables.
+
+- ``on_files`` renders every plot of :mod:`plots` to SVG and adds it to the build as
+  ``assets/plots/<name>.svg``: made by code at build time, never committed.
+- ``on_page_markdown`` replaces ``<!-- lossref:table losses -->``,
+  ``<!-- lossref:table optimizers -->`` and ``<!-- lossref:references NAME -->`` with
+  Markdown generated from the registry.
+- ``on_page_content`` numbers display equations. Each ``$$ ... $$`` block must carry one
+  ``\\label{key}``; it becomes ``\\tag{n}``, the block gets ``id="eq-key"`` and a permalink,
+  and ``{eq:key}`` in the text becomes a link "(n)". A display equation without a label,
+  a duplicate label or an unknown reference is a warning, so ``--strict`` fails.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import sys
+from pathlib import Path
+
+from mkdocs.structure.files import File
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import plots  # noqa: E402
+
+log = logging.getLogger("mkdocs.hooks.lossref")
+
+DISPLAY_MATH = re.compile(r'<div class="arithmatex">(?P<body>\\\[.*?\\\])</div>', re.DOTALL)
+LABEL = re.compile(r"\\label\{(?P<key>[a-z0-9:_-]+)\}")
+EQREF = re.compile(r"\{eq:(?P<key>[a-z0-9:_-]+)\}")
+TABLE = re.compile(r"<!-- lossref:table (?P<kind>losses|optimizers) -->")
+REFERENCES = re.compile(r"<!-- lossref:references (?P<name>\w+) -->")
+
+
+def on_files(files, config):
+    for name, svg in plots.render_all().items():
+        files.append(File.generated(config, f"assets/plots/{name}.svg", content=svg))
+    return files
+
+
+def _page_link(page_path: str, from_page: str) -> str:
+    depth = from_page.count("/")
+    return "../" * depth + page_path
+
+
+def _table(kind: str, from_page: str) -> str:
+    from lossref.registry import LOSSES, OPTIMIZERS
+
+    if kind == "losses":
+        rows = ["| Loss | Task | PyTorch counterpart | Page |", "|---|---|---|---|"]
+        for rec in LOSSES.values():
+            builtin = f"`torch.nn.functional.{rec.builtin_path.split(':')[1]}`" \
+                if rec.builtin_path else "none (reference loop)"
+            rows.append(f"| `losses.{rec.name}` | {rec.task} | {builtin} | "
+                        f"[{rec.title}]({_page_link(rec.page, from_page)}) |")
+    else:
+        rows = ["| Optimizer | PyTorch counterpart | Options tested | Page |", "|---|---|---|---|"]
+        for rec in OPTIMIZERS.values():
+            builtin = f"`torch.optim.{rec.builtin_path.split(':')[1]}`"
+            rows.append(f"| `optim.{rec.name}` | {builtin} | {len(rec.option_grid)} | "
+                        f"[{rec.title}]({_page_link(rec.page, from_page)}) |")
+    return "\n".join(rows)
+
+
+def _references(name: str) -> str:
+    from lossref.registry import LOSSES, OPTIMIZERS
+
+    record = LOSSES.get(name) or OPTIMIZERS.get(name)
+    if record is None:
+        log.warning("lossref:references names unknown record %r", name)
+        return ""
+    items = []
+    for ref in record.references:
+        ident = f"doi:{ref.doi}" if ref.doi else f"arXiv:{ref.arxiv}"
+        venue = f" *{ref.venue}*." if ref.venue else ""
+        items.append(f"- {ref.authors} ({ref.year}). {ref.title}.{venue} [{ident}]({ref.url})")
+    return "\n".join(items)
+
+
+def on_page_markdown(markdown, page, config, files):
+    src = page.file.src_uri
+    markdown = TABLE.sub(lambda m: _table(m["kind"], src), markdown)
+    return REFERENCES.sub(lambda m: _references(m["name"]), markdown)
+
+
+def on_page_content(content, page, config, files):
+    numbers: dict[str, int] = {}
+
+    def number(match: re.Match) -> str:
+        body = match["body"]
+        labels = LABEL.findall(body)
+        if len(labels) != 1:
+            log.warning("%s: a display equation needs exactly one \\label{...}, found %d: %s",
+                        page.file.src_uri, len(labels), body[:80])
+            return match.group(0)
+        key = labels[0]
+        if key in numbers:
+            log.warning("%s: equation label %r is used twice", page.file.src_uri, key)
+        numbers[key] = len(numbers) + 1
+        body = LABEL.sub(lambda _: f"\\tag{{{numbers[key]}}}", body)
+        anchor = f"eq-{key.replace(':', '-')}"
+        return (f'<div class="arithmatex equation" id="{anchor}">{body}'
+                f'<a class="eq-permalink" href="#{anchor}" '
+                f'title="Permalink to equation ({numbers[key]})">&para;</a></div>')
+
+    content = DISPLAY_MATH.sub(number, content)
+
+    def reference(match: re.Match) -> str:
+        key = match["key"]
+        if key not in numbers:
+            log.warning("%s: {eq:%s} refers to no equation on this page", page.file.src_uri, key)
+            return html.escape(match.group(0))
+        return f'<a class="eq-ref" href="#eq-{key.replace(":", "-")}">({numbers[key]})</a>'
+
+    return EQREF.sub(reference, content)

@@ -1,0 +1,66 @@
+"""Argument checks shared by every loss and optimizer.
+
+Each check raises a ``TypeError`` or ``ValueError`` whose message names the argument and
+says what was wrong, so a reader sees the cause and not a broadcasting error deep inside.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def check_reduction(reduction: Any, allowed: tuple[str, ...] = REDUCTIONS) -> str:
+    if not isinstance(reduction, str) or reduction not in allowed:
+        raise ValueError(f"reduction must be one of {allowed}, got {reduction!r}")
+    return reduction
+
+
+def float_array(x: Any, name: str) -> np.ndarray:
+    """``x`` as a NumPy floating-point array (float32 stays float32)."""
+    arr = np.asarray(x)
+    if not np.issubdtype(arr.dtype, np.floating):
+        raise TypeError(f"{name} must be a floating-point array, got dtype {arr.dtype}")
+    return arr
+
+
+def index_array(x: Any, name: str) -> np.ndarray:
+    """``x`` as a NumPy integer array of class indices."""
+    arr = np.asarray(x)
+    if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(
+            f"{name} must hold integer class indices, got dtype {arr.dtype} "
+            "(pass probabilities as a float array of the same shape as input)"
+        )
+    return arr
+
+
+def check_in_range(value: Any, name: str, low: float, high: float) -> float:
+    """A real number in the closed interval ``[low, high]``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be in [{low}, {high}], got {value}")
+    return float(value)
+
+
+def check_nonnegative(value: Any, name: str) -> float:
+    return check_in_range(value, name, 0.0, float("inf"))
+
+
+def reduce(values: Any, reduction: str, denominator: Any = None) -> Any:
+    """Apply ``reduction`` to per-element losses (a NumPy array or a tensor); ``mean``
+    divides by ``denominator``, the number of elements when None. The denominator must
+    not promote the dtype: pass a Python number or a value of the same dtype."""
+    if reduction == "none":
+        return values
+    total = values.sum()
+    if reduction == "sum":
+        return total
+    if denominator is None:
+        denominator = values.size if isinstance(values, np.ndarray) else values.numel()
+    return total / denominator

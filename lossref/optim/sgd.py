@@ -1,0 +1,127 @@
+"""Stochastic gradient descent with momentum, dampening, Nesterov and weight decay,
+in torch.optim.SGD's exact order of operations."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from lossref._checks import check_nonnegative
+from lossref.optim._base import NumpyOptimizer
+from lossref.registry import Optimizer, Reference, register
+
+__all__ = ["sgd", "SGDNumpy", "SGDTorch"]
+
+
+def _check_sgd(lr, momentum, dampening, weight_decay, nesterov, maximize) -> None:
+    for name, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
+        check_nonnegative(value, name)
+    if isinstance(dampening, bool) or not isinstance(dampening, (int, float)):
+        raise TypeError(f"dampening must be a real number, got {type(dampening).__name__}")
+    for name, value in (("nesterov", nesterov), ("maximize", maximize)):
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+    if nesterov and (momentum <= 0 or dampening != 0):
+        raise ValueError("nesterov=True requires momentum > 0 and dampening = 0")
+
+
+# --8<-- [start:sgd_numpy]
+class SGDNumpy(NumpyOptimizer):
+    """torch.optim.SGD on NumPy arrays.
+
+    >>> w = np.array([1.0, -2.0])
+    >>> opt = SGDNumpy([w], lr=0.1, momentum=0.9)
+    >>> opt.step([np.array([1.0, 1.0])]); opt.step([np.array([1.0, 1.0])])
+    >>> w  # first step moves by 0.1, second by 0.1 * (0.9 + 1)
+    array([ 0.71, -2.29])
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                 nesterov=False, *, maximize=False):
+        _check_sgd(lr, momentum, dampening, weight_decay, nesterov, maximize)
+        super().__init__(params, lr=lr, momentum=momentum, dampening=dampening,
+                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+
+    def _update(self, param, grad, state):
+        h = self.defaults
+        g = -grad if h["maximize"] else grad
+        if h["weight_decay"]:
+            g = g + h["weight_decay"] * param
+        new_state = {}
+        if h["momentum"]:
+            buf = state.get("momentum_buffer")
+            # the first step copies g into the buffer: no dampening applied there
+            buf = g.copy() if buf is None else h["momentum"] * buf + (1 - h["dampening"]) * g
+            g = g + h["momentum"] * buf if h["nesterov"] else buf
+            new_state["momentum_buffer"] = buf
+        return param - h["lr"] * g, new_state
+# --8<-- [end:sgd_numpy]
+
+
+# --8<-- [start:sgd_torch]
+class SGDTorch(torch.optim.Optimizer):
+    """torch.optim.SGD written from tensor operations, same order of operations."""
+
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                 nesterov=False, *, maximize=False):
+        _check_sgd(lr, momentum, dampening, weight_decay, nesterov, maximize)
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = -p.grad if group["maximize"] else p.grad
+                if group["weight_decay"]:
+                    g = g.add(p, alpha=group["weight_decay"])
+                if group["momentum"]:
+                    state = self.state[p]
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = torch.clone(g).detach()
+                        state["momentum_buffer"] = buf
+                    else:
+                        buf.mul_(group["momentum"]).add_(g, alpha=1 - group["dampening"])
+                    g = g.add(buf, alpha=group["momentum"]) if group["nesterov"] else buf
+                p.add_(g, alpha=-group["lr"])
+        return loss
+# --8<-- [end:sgd_torch]
+
+
+def _grid():
+    grid = []
+    for momentum in (0.0, 0.9):
+        for dampening in (0.0, 0.5):
+            for nesterov in (False, True):
+                if nesterov and (momentum == 0 or dampening != 0):
+                    continue
+                for weight_decay in (0.0, 0.01):
+                    for maximize in (False, True):
+                        grid.append(dict(lr=0.05, momentum=momentum, dampening=dampening,
+                                         weight_decay=weight_decay, nesterov=nesterov,
+                                         maximize=maximize))
+    return tuple(grid)
+
+
+sgd = register(Optimizer(
+    name="sgd", title="SGD and momentum", page="optimizers/sgd.md", numpy=SGDNumpy,
+    torch=SGDTorch, builtin_path="torch.optim:SGD", option_grid=_grid(),
+    references=(
+        Reference("H. Robbins, S. Monro", "A stochastic approximation method", 1951,
+                  "Annals of Mathematical Statistics 22(3)", doi="10.1214/aoms/1177729586"),
+        Reference("B. T. Polyak", "Some methods of speeding up the convergence of iteration "
+                  "methods", 1964, "USSR Computational Mathematics and Mathematical Physics "
+                  "4(5)", doi="10.1016/0041-5553(64)90137-5"),
+        Reference("I. Sutskever, J. Martens, G. Dahl, G. Hinton", "On the importance of "
+                  "initialization and momentum in deep learning", 2013, "ICML (PMLR 28)",
+                  doi="10.5555/3042817.3043064"),
+    ),
+))

@@ -1,0 +1,135 @@
+"""Records and registries: one loss is one :class:`Loss`, one optimizer one :class:`Optimizer`.
+
+The site's tables, the parity tests and the API reference all read these registries, so a
+loss that is registered is documented and tested; a loss that is not, is neither.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+__all__ = ["Case", "Loss", "Optimizer", "Reference", "LOSSES", "OPTIMIZERS", "register"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Reference:
+    """A citable source: ``doi`` or ``arxiv`` (at least one) identifies it."""
+
+    authors: str
+    title: str
+    year: int
+    venue: str = ""
+    doi: str | None = None
+    arxiv: str | None = None
+
+    @property
+    def url(self) -> str:
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        if self.arxiv:
+            return f"https://arxiv.org/abs/{self.arxiv}"
+        raise ValueError(f"reference {self.title!r} has neither a DOI nor an arXiv id")
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """One set of inputs for a parity test: positional NumPy arrays and keyword arguments.
+
+    ``args`` are NumPy arrays (or None); the tests turn them into tensors for ``.torch``
+    and ``.builtin``.
+    """
+
+    id: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def _resolve(dotted: str | None) -> Any:
+    """Import ``"torch.nn.functional:cross_entropy"`` lazily (None stays None)."""
+    if dotted is None:
+        return None
+    module, _, attr = dotted.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+@dataclasses.dataclass(frozen=True)
+class Loss:
+    """A loss function, implemented twice and tied to its page.
+
+    Attributes:
+        name: torch.nn.functional's name where torch has the loss.
+        title: human title of the page.
+        task: ``"classification"`` or ``"regression"``.
+        page: path of its page under ``docs/``.
+        numpy: forward pass on NumPy arrays, torch's keyword arguments and defaults.
+        grad: analytic gradient of the reduced loss (of the sum for ``reduction="none"``)
+            with respect to each argument in ``wrt``, as derived on the page; returns a
+            tuple with one array per position in ``wrt``.
+        torch: forward pass from elementary tensor operations, differentiable by autograd.
+        builtin_path: ``"module:attr"`` of the torch function it is checked against.
+        wrt: positions of the positional arguments that ``grad`` differentiates.
+        cases: ``cases(dtype)`` yields :class:`Case` objects for the parity tests.
+        references: original papers.
+    """
+
+    name: str
+    title: str
+    task: str
+    page: str
+    numpy: Callable[..., Any]
+    grad: Callable[..., tuple[Any, ...]]
+    torch: Callable[..., Any]
+    builtin_path: str | None
+    cases: Callable[[Any], Iterator[Case]]
+    wrt: tuple[int, ...] = (0,)
+    references: tuple[Reference, ...] = ()
+
+    @property
+    def builtin(self) -> Callable[..., Any] | None:
+        """The torch function this loss mirrors (None if torch has none)."""
+        return _resolve(self.builtin_path)
+
+
+@dataclasses.dataclass(frozen=True)
+class Optimizer:
+    """An optimizer, implemented twice and tied to its page.
+
+    Attributes:
+        name: lower-case name of the torch.optim class.
+        numpy: class over a list of NumPy arrays; ``step(grads)`` updates them in place.
+        torch: ``torch.optim.Optimizer`` subclass written from tensor operations.
+        builtin_path: ``"module:attr"`` of the torch.optim class it is checked against.
+        option_grid: keyword-argument sets the trajectory tests run, one run each.
+    """
+
+    name: str
+    title: str
+    page: str
+    numpy: type
+    torch: type
+    builtin_path: str | None
+    option_grid: tuple[dict[str, Any], ...]
+    references: tuple[Reference, ...] = ()
+
+    @property
+    def builtin(self) -> type | None:
+        """The torch.optim class this optimizer mirrors (None if torch has none)."""
+        return _resolve(self.builtin_path)
+
+
+LOSSES: dict[str, Loss] = {}
+OPTIMIZERS: dict[str, Optimizer] = {}
+
+
+def register(record: Loss | Optimizer) -> Any:
+    """Add a record to its registry and return it; a name can be taken only once."""
+    registry = LOSSES if isinstance(record, Loss) else OPTIMIZERS
+    if record.name in registry:
+        raise ValueError(f"{type(record).__name__} {record.name!r} is already registered")
+    if not record.references:
+        raise ValueError(f"{record.name!r}: a record needs at least one reference")
+    registry[record.name] = record
+    return record
