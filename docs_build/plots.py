@@ -8,8 +8,9 @@ Plots live in ``plots_<family>.py`` modules beside this one, one module per fami
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import io
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,8 +58,14 @@ def render(name: str) -> bytes:
 
 def load_all() -> None:
     """Import every ``plots_<family>.py`` beside this file; each registers its plots."""
+    # by path, not through sys.path: MkDocs restores sys.path after loading the hooks
     for path in sorted(Path(__file__).parent.glob("plots_*.py")):
-        importlib.import_module(path.stem)
+        if path.stem in sys.modules:
+            continue
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[path.stem] = module
+        spec.loader.exec_module(module)
 
 
 def render_all() -> dict[str, bytes]:
