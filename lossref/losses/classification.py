@@ -127,6 +127,11 @@ def _check_mean_defined(denominator: Any, reduction: str) -> None:
 # ---------------------------------------------------------------- layout helpers
 
 
+def _as_numpy(input, target, weight):
+    """Arrays from array-likes; ``weight`` keeps its dtype until it has been checked."""
+    return np.asarray(input), np.asarray(target), None if weight is None else np.asarray(weight)
+
+
 def _rows_numpy(x: np.ndarray) -> np.ndarray:
     """``(C,)`` or ``(N, C, d...)`` scores as ``(R, C)`` rows."""
     if x.ndim == 1:
@@ -171,10 +176,10 @@ def nll_loss_numpy(input, target, weight=None, ignore_index=-100, reduction="mea
     >>> nll_loss_numpy(logp, np.array([0, 2]))  # (-log 0.7 - log 0.8) / 2
     np.float64(0.2899092476264711)
     """
-    input, target = np.asarray(input), np.asarray(target)
+    input, target, weight = _as_numpy(input, target, weight)
     _check_common(input, weight, reduction)
     _check_index_target(input, target, ignore_index, _classes(input))
-    weight = None if weight is None else np.asarray(weight, dtype=input.dtype)
+    weight = None if weight is None else weight.astype(input.dtype, copy=False)
     per_row, w_row = _nll_rows_numpy(_rows_numpy(input), target.reshape(-1), weight, ignore_index)
     _check_mean_defined(w_row.sum(), reduction)
     return reduce(per_row.reshape(target.shape), reduction, w_row.sum())
@@ -184,10 +189,10 @@ def nll_loss_numpy(input, target, weight=None, ignore_index=-100, reduction="mea
 def nll_loss_grad(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Gradient of :func:`nll_loss_numpy` with respect to ``input``: ``-w[y]`` at the
     target entry of each row, 0 elsewhere (divided by the summed weight for ``mean``)."""
-    input, target = np.asarray(input), np.asarray(target)
+    input, target, weight = _as_numpy(input, target, weight)
     _check_common(input, weight, reduction)
     _check_index_target(input, target, ignore_index, _classes(input))
-    weight = None if weight is None else np.asarray(weight, dtype=input.dtype)
+    weight = None if weight is None else weight.astype(input.dtype, copy=False)
     rows = _rows_numpy(input)
     flat = target.reshape(-1)
     _, w_row = _nll_rows_numpy(rows, flat, weight, ignore_index)
@@ -252,11 +257,11 @@ def cross_entropy_numpy(input, target, weight=None, ignore_index=-100, reduction
     >>> cross_entropy_numpy(logits, np.array([0, 1, 2])).round(4)
     np.float64(0.0983)
     """
-    input, target = np.asarray(input), np.asarray(target)
+    input, target, weight = _as_numpy(input, target, weight)
     probabilities = _check_cross_entropy(input, target, weight, ignore_index, reduction,
                                          label_smoothing)
     eps, n_classes = label_smoothing, _classes(input)
-    weight = None if weight is None else np.asarray(weight, dtype=input.dtype)
+    weight = None if weight is None else weight.astype(input.dtype, copy=False)
     logp = log_softmax_numpy(_rows_numpy(input), axis=1)
     w = np.ones(n_classes, input.dtype) if weight is None else weight
     if probabilities:
@@ -291,11 +296,11 @@ def cross_entropy_grad(input, target, weight=None, ignore_index=-100, reduction=
     >>> cross_entropy_grad(np.array([[0.0, 0.0]]), np.array([1]))
     (array([[ 0.5, -0.5]]),)
     """
-    input, target = np.asarray(input), np.asarray(target)
+    input, target, weight = _as_numpy(input, target, weight)
     probabilities = _check_cross_entropy(input, target, weight, ignore_index, reduction,
                                          label_smoothing)
     eps, n_classes = label_smoothing, _classes(input)
-    weight = None if weight is None else np.asarray(weight, dtype=input.dtype)
+    weight = None if weight is None else weight.astype(input.dtype, copy=False)
     w = np.ones(n_classes, input.dtype) if weight is None else weight
     rows = _rows_numpy(input)
     p = np.exp(log_softmax_numpy(rows, axis=1))
