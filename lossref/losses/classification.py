@@ -82,6 +82,8 @@ def _check_index_target(input: Any, target: Any, ignore_index: int, n_classes: i
         raise ValueError(
             f"target must have shape {expected} for input of shape {tuple(input.shape)}, "
             f"got {tuple(target.shape)}"
+            + (" (a target of the input's shape must hold floating-point probabilities)"
+               if tuple(target.shape) == tuple(input.shape) else "")
         )
     bad = ((target < 0) | (target >= n_classes)) & (target != ignore_index)
     if bool(bad.any()):
