@@ -16,6 +16,10 @@ class NumpyOptimizer:
     Subclasses implement :meth:`_update`, which returns the new parameter and state
     without touching the old ones; ``step`` checks every gradient first and commits only
     when every update succeeded, so a failing step changes nothing.
+
+    ``defaults`` holds the hyperparameters and is read at every step, so assigning
+    ``opt.defaults["lr"] = 0.01`` between steps is a learning-rate schedule, the NumPy
+    counterpart of torch's ``opt.param_groups[0]["lr"] = 0.01``.
     """
 
     def __init__(self, params: Sequence[np.ndarray], **hyperparameters: Any) -> None:
