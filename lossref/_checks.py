@@ -64,3 +64,30 @@ def reduce(values: Any, reduction: str, denominator: Any = None) -> Any:
     if denominator is None:
         denominator = values.size if isinstance(values, np.ndarray) else values.numel()
     return total / denominator
+
+
+def is_tensor(x: Any) -> bool:
+    """True for a torch.Tensor (checked without importing torch)."""
+    return type(x).__module__.startswith("torch")
+
+
+def check_float(x: Any, name: str) -> Any:
+    """A floating-point NumPy array or tensor, returned unchanged."""
+    floating = x.is_floating_point() if is_tensor(x) else np.issubdtype(x.dtype, np.floating)
+    if not floating:
+        raise TypeError(f"{name} must be a floating-point array, got dtype {x.dtype}")
+    return x
+
+
+def broadcast_shape(**arrays: Any) -> tuple[int, ...]:
+    """The common broadcast shape of named arrays or tensors, or a ValueError naming them.
+
+    >>> broadcast_shape(input=np.zeros((3, 1)), target=np.zeros(4))
+    (3, 4)
+    """
+    shapes = {name: tuple(a.shape) for name, a in arrays.items()}
+    try:
+        return tuple(np.broadcast_shapes(*shapes.values()))
+    except ValueError:
+        described = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
+        raise ValueError(f"shapes do not broadcast: {described}") from None
