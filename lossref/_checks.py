@@ -20,25 +20,6 @@ def check_reduction(reduction: Any, allowed: tuple[str, ...] = REDUCTIONS) -> st
     return reduction
 
 
-def float_array(x: Any, name: str) -> np.ndarray:
-    """``x`` as a NumPy floating-point array (float32 stays float32)."""
-    arr = np.asarray(x)
-    if not np.issubdtype(arr.dtype, np.floating):
-        raise TypeError(f"{name} must be a floating-point array, got dtype {arr.dtype}")
-    return arr
-
-
-def index_array(x: Any, name: str) -> np.ndarray:
-    """``x`` as a NumPy integer array of class indices."""
-    arr = np.asarray(x)
-    if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(
-            f"{name} must hold integer class indices, got dtype {arr.dtype} "
-            "(pass probabilities as a float array of the same shape as input)"
-        )
-    return arr
-
-
 def check_in_range(value: Any, name: str, low: float, high: float) -> float:
     """A real number in the closed interval ``[low, high]``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -71,10 +52,16 @@ def is_tensor(x: Any) -> bool:
     return type(x).__module__.startswith("torch")
 
 
+def is_float(x: Any) -> bool:
+    """True for a floating-point NumPy array (or array-like) or tensor."""
+    if is_tensor(x):
+        return x.is_floating_point()
+    return np.issubdtype(np.asarray(x).dtype, np.floating)
+
+
 def check_float(x: Any, name: str) -> Any:
     """A floating-point NumPy array or tensor, returned unchanged."""
-    floating = x.is_floating_point() if is_tensor(x) else np.issubdtype(x.dtype, np.floating)
-    if not floating:
+    if not is_float(x):
         raise TypeError(f"{name} must be a floating-point array, got dtype {x.dtype}")
     return x
 

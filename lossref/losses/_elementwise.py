@@ -22,7 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from lossref._checks import broadcast_shape, check_float, check_reduction, is_tensor
+from lossref._checks import (
+    broadcast_shape,
+    check_float,
+    check_reduction,
+    is_tensor,
+    reduce,
+)
 
 __all__ = ["grad_scale", "prepare_numpy", "prepare_torch", "unbroadcast", "weighted_reduce"]
 
@@ -110,9 +116,9 @@ def weighted_reduce(per_element: Any, reduction: str, weight: Any = None,
     """
     if weight is not None:
         per_element = per_element * weight
-    if reduction != "mean":
-        return per_element.sum() if reduction == "sum" else per_element
-    return per_element.sum() / _denominator(tuple(per_element.shape), weight, mean_by)
+    denominator = (_denominator(tuple(per_element.shape), weight, mean_by)
+                   if reduction == "mean" else None)
+    return reduce(per_element, reduction, denominator)
 
 
 def grad_scale(shape: tuple[int, ...], reduction: str, weight: Any = None,

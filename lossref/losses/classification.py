@@ -13,7 +13,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from lossref._checks import check_in_range, check_reduction, reduce
+from lossref._checks import (
+    check_float,
+    check_in_range,
+    check_reduction,
+    is_float,
+    is_tensor,
+    reduce,
+)
 from lossref.losses._softmax import log_softmax_numpy, log_softmax_torch
 from lossref.registry import Case, Loss, Reference, register
 
@@ -23,14 +30,8 @@ __all__ = ["cross_entropy", "nll_loss"]
 # ---------------------------------------------------------------- shared checks
 
 
-def _is_float(x: Any) -> bool:
-    if isinstance(x, torch.Tensor):
-        return x.is_floating_point()
-    return np.issubdtype(np.asarray(x).dtype, np.floating)
-
-
 def _is_int(x: Any) -> bool:
-    if isinstance(x, torch.Tensor):
+    if is_tensor(x):
         return not x.is_floating_point() and not x.is_complex() and x.dtype != torch.bool
     dtype = np.asarray(x).dtype
     return np.issubdtype(dtype, np.integer) and dtype != np.bool_
@@ -44,16 +45,14 @@ def _index_shape(input_shape: tuple[int, ...]) -> tuple[int, ...]:
 def _check_common(input: Any, weight: Any, reduction: str, input_name: str = "input") -> int:
     """Checks shared by every classification loss; returns the number of classes C."""
     check_reduction(reduction)
-    if not _is_float(input):
-        raise TypeError(f"{input_name} must be a floating-point array, got dtype {input.dtype}")
+    check_float(input, input_name)
     if input.ndim == 0:
         raise ValueError(f"{input_name} must have a class dimension, got a scalar")
     n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     if n_classes == 0:
         raise ValueError(f"{input_name} has 0 classes along its class dimension")
     if weight is not None:
-        if not _is_float(weight):
-            raise TypeError(f"weight must be a floating-point array, got dtype {weight.dtype}")
+        check_float(weight, "weight")
         if tuple(weight.shape) != (n_classes,):
             raise ValueError(
                 f"weight must have shape ({n_classes},), one entry per class, "
@@ -64,7 +63,7 @@ def _check_common(input: Any, weight: Any, reduction: str, input_name: str = "in
 
 def _check_index_target(input: Any, target: Any, ignore_index: int, n_classes: int) -> None:
     expected = _index_shape(tuple(input.shape))
-    if _is_float(target):
+    if is_float(target):
         if tuple(target.shape) == expected:
             raise TypeError(
                 f"target holds class indices of shape {expected} but has dtype "
@@ -102,14 +101,14 @@ def _check_probability_target(input: Any, target: Any) -> None:
         )
     if input.dtype != target.dtype:
         raise TypeError(f"target dtype {target.dtype} differs from input dtype {input.dtype}")
-    is_tensor = isinstance(target, torch.Tensor)
-    if (target.numel() if is_tensor else target.size) == 0:
+    tensor = is_tensor(target)
+    if (target.numel() if tensor else target.size) == 0:
         return
     if not bool(((target >= 0) & (target <= 1)).all()):
         raise ValueError("probability target has entries outside [0, 1]")
     class_axis = 0 if input.ndim == 1 else 1
     error = abs(target.sum(axis=class_axis) - 1)
-    machine_eps = (torch.finfo if is_tensor else np.finfo)(target.dtype).eps
+    machine_eps = (torch.finfo if tensor else np.finfo)(target.dtype).eps
     if bool((error > max(8 * input.shape[class_axis] * machine_eps, 1e-6)).any()):
         raise ValueError(
             "probability target rows must sum to 1 along the class dimension "
@@ -237,7 +236,7 @@ def _check_cross_entropy(input, target, weight, ignore_index, reduction, label_s
     """Validate every argument; True when ``target`` holds probabilities."""
     n_classes = _check_common(input, weight, reduction)
     check_in_range(label_smoothing, "label_smoothing", 0.0, 1.0)
-    probabilities = _is_float(target) and tuple(target.shape) == tuple(input.shape)
+    probabilities = is_float(target) and tuple(target.shape) == tuple(input.shape)
     if probabilities:
         _check_probability_target(input, target)
     else:
