@@ -7,11 +7,15 @@ loss that is registered is documented and tested; a loss that is not, is neither
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import importlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["Case", "Loss", "Optimizer", "Reference", "LOSSES", "OPTIMIZERS", "register"]
+from lossref._checks import is_tensor
+
+__all__ = ["Case", "Loss", "Optimizer", "Reference", "LOSSES", "OPTIMIZERS", "lookup",
+           "register"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,9 +59,22 @@ def _resolve(dotted: str | None) -> Any:
     return getattr(importlib.import_module(module), attr)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class Loss:
     """A loss function, implemented twice and tied to its page.
+
+    A record is callable: ``loss(*args, **kwargs)`` runs :attr:`torch` when any positional
+    argument is a tensor and :attr:`numpy` otherwise (arrays, lists, numbers).
+
+    >>> import numpy as np
+    >>> from lossref import losses
+    >>> losses.mse_loss
+    Loss('mse_loss', builtin='torch.nn.functional.mse_loss')
+    >>> losses.mse_loss([1.5, 2.5], [1.0, 2.0])
+    np.float64(0.25)
+    >>> value, (grad,) = losses.mse_loss.value_and_grad(np.array([1.5, 2.5]), np.array([1.0, 2.0]))
+    >>> grad
+    array([0.5, 0.5])
 
     Attributes:
         name: torch.nn.functional's name where torch has the loss.
@@ -92,8 +109,22 @@ class Loss:
         """The torch function this loss mirrors (None if torch has none)."""
         return _resolve(self.builtin_path)
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """:attr:`torch` if any positional argument is a tensor, else :attr:`numpy`."""
+        if any(is_tensor(a) for a in args):
+            return self.torch(*args, **kwargs)
+        return self.numpy(*args, **kwargs)
 
-@dataclasses.dataclass(frozen=True)
+    def value_and_grad(self, *args: Any, **kwargs: Any) -> tuple[Any, tuple[Any, ...]]:
+        """``(numpy(...), grad(...))``: the NumPy value and its analytic gradient."""
+        return self.numpy(*args, **kwargs), self.grad(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        builtin = self.builtin_path.replace(":", ".") if self.builtin_path else None
+        return f"Loss({self.name!r}, builtin={builtin!r})"
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
 class Optimizer:
     """An optimizer, implemented twice and tied to its page.
 
@@ -119,9 +150,31 @@ class Optimizer:
         """The torch.optim class this optimizer mirrors (None if torch has none)."""
         return _resolve(self.builtin_path)
 
+    def __repr__(self) -> str:
+        builtin = self.builtin_path.replace(":", ".") if self.builtin_path else None
+        return f"Optimizer({self.name!r}, builtin={builtin!r})"
+
 
 LOSSES: dict[str, Loss] = {}
 OPTIMIZERS: dict[str, Optimizer] = {}
+
+
+def lookup(registry: dict[str, Any], name: Any, kind: str) -> Any:
+    """``registry[name]``, or a ``KeyError`` that lists the closest registered names.
+
+    >>> lookup(LOSSES, "huber", "loss")
+    Traceback (most recent call last):
+    ...
+    KeyError: "no loss named 'huber'; did you mean 'huber_loss'? ..."
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {type(name).__name__}")
+    if name in registry:
+        return registry[name]
+    close = difflib.get_close_matches(name, registry, n=3, cutoff=0.5)
+    close += [n for n in registry if name.lower() in n and n not in close]
+    hint = f"did you mean {' or '.join(map(repr, close[:3]))}? " if close else ""
+    raise KeyError(f"no {kind} named {name!r}; {hint}registered: {', '.join(sorted(registry))}")
 
 
 def register(record: Loss | Optimizer) -> Any:

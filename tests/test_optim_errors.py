@@ -102,7 +102,7 @@ def accepts(rec, name: str) -> bool:
 # (id, parameter the case needs, options over the record's defaults, exception, pattern)
 BAD_OPTIONS = [
     ("negative-lr", "lr", dict(lr=-0.1), ValueError, r"lr must be in \[0.0, inf\], got -0.1"),
-    ("nan-lr", "lr", dict(lr=float("nan")), ValueError, r"lr must be in"),
+    ("nan-lr", "lr", dict(lr=float("nan")), ValueError, r"lr must be a number, got nan"),
     ("string-lr", "lr", dict(lr="0.1"), TypeError, r"lr must be a real number"),
     ("negative-momentum", "momentum", dict(momentum=-0.5), ValueError, r"momentum must be in"),
     ("negative-weight-decay", "weight_decay", dict(weight_decay=-1e-4), ValueError,
@@ -112,9 +112,9 @@ BAD_OPTIONS = [
     ("nesterov-with-dampening", "nesterov", dict(nesterov=True, momentum=0.9, dampening=0.1),
      ValueError, r"nesterov=True requires .*dampening = 0"),
     ("nesterov-not-bool", "nesterov", dict(nesterov=1, momentum=0.9), TypeError,
-     r"nesterov must be a bool"),
+     r"nesterov must be True or False"),
     ("maximize-not-bool", "maximize", dict(maximize="yes"), TypeError,
-     r"maximize must be a bool"),
+     r"maximize must be True or False"),
     ("dampening-not-number", "dampening", dict(dampening="0"), TypeError,
      r"dampening must be a real number"),
 ]

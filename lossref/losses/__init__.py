@@ -3,6 +3,8 @@
 >>> from lossref import losses
 >>> {"cross_entropy", "nll_loss"} <= set(losses.LOSSES)
 True
+>>> losses.get("cross_entropy") is losses.cross_entropy
+True
 """
 
 from lossref.losses._softmax import (
@@ -15,10 +17,23 @@ from lossref.losses.classification import cross_entropy, nll_loss
 from lossref.losses.likelihood import gaussian_nll_loss, poisson_nll_loss
 from lossref.losses.regression import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from lossref.losses.robust import log_cosh_loss, quantile_loss, tukey_biweight_loss
-from lossref.registry import LOSSES
+from lossref.registry import LOSSES, Loss, lookup
+
+
+def get(name: str) -> Loss:
+    """The loss record called ``name``; a ``KeyError`` lists the closest names.
+
+    >>> get("huber")
+    Traceback (most recent call last):
+    ...
+    KeyError: "no loss named 'huber'; did you mean 'huber_loss'? ..."
+    """
+    return lookup(LOSSES, name, "loss")
+
 
 __all__ = [
     "LOSSES",
+    "get",
     "cross_entropy",
     "nll_loss",
     "mse_loss",

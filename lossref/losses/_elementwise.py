@@ -5,7 +5,9 @@ Every such loss computes one value per element of the broadcast of ``input`` and
 This module holds the parts they share, for NumPy arrays and torch tensors alike:
 
 - :func:`prepare_numpy` / :func:`prepare_torch`: argument checks with clear messages;
-  they return the arrays and the broadcast shape.
+  they return the arrays and the broadcast shape, and warn as torch does when the target's
+  shape differs from the input's (broadcasting then pairs elements that were not meant to
+  meet).
 - :func:`weighted_reduce`: the reduction, with the two conventions torch uses for ``mean``
   when there is a weight (divide by the summed weight, or by the number of elements).
 - :func:`grad_scale`: the factor that turns the derivative of one element's loss into the
@@ -23,11 +25,14 @@ from typing import Any
 import numpy as np
 
 from lossref._checks import (
+    as_array,
     broadcast_shape,
     check_float,
     check_reduction,
-    is_tensor,
+    check_tensor,
+    check_weight,
     reduce,
+    warn_if_target_size_differs,
 )
 
 __all__ = ["grad_scale", "prepare_numpy", "prepare_torch", "unbroadcast", "weighted_reduce"]
@@ -37,7 +42,7 @@ MEAN_BY_COUNT = "count"    # mean = sum(w * l) / number of elements   (torch hub
 
 
 def _check(input: Any, target: Any, reduction: str, weight: Any,
-           names: tuple[str, str]) -> tuple[int, ...]:
+           names: tuple[str, str], warn_broadcast: bool) -> tuple[int, ...]:
     check_reduction(reduction)
     input_name, target_name = names
     check_float(input, input_name)
@@ -47,8 +52,10 @@ def _check(input: Any, target: Any, reduction: str, weight: Any,
             f"{target_name} dtype {target.dtype} differs from {input_name} dtype {input.dtype}"
         )
     shape = broadcast_shape(**{input_name: input, target_name: target})
+    if warn_broadcast:
+        warn_if_target_size_differs(input, target)
     if weight is not None:
-        check_float(weight, "weight")
+        check_weight(weight)
         if weight.dtype != input.dtype:
             raise TypeError(f"weight dtype {weight.dtype} differs from {input_name} dtype "
                             f"{input.dtype}")
@@ -66,28 +73,31 @@ def _check(input: Any, target: Any, reduction: str, weight: Any,
 
 
 def prepare_numpy(input: Any, target: Any, reduction: str, weight: Any = None, *,
-                  names: tuple[str, str] = ("input", "target")):
+                  names: tuple[str, str] = ("input", "target"), warn_broadcast: bool = True):
     """Check the arguments of a NumPy element-wise loss.
 
     Returns ``(input, target, weight, shape)``: NumPy arrays (weight may be None) and the
-    broadcast shape. ``names`` are the argument names used in error messages.
+    broadcast shape. ``names`` are the argument names used in error messages. With
+    ``warn_broadcast``, a target whose shape differs from the input's gets torch's
+    ``UserWarning`` (torch's ``mse_loss``, ``l1_loss``, ``smooth_l1_loss`` and
+    ``huber_loss`` warn; its ``poisson_nll_loss`` and ``gaussian_nll_loss`` do not).
 
-    >>> prepare_numpy(np.zeros((3, 1)), np.zeros(4), "mean")[3]
-    (3, 4)
+    >>> prepare_numpy(np.zeros(4), np.zeros(4), "mean")[3]
+    (4,)
     """
-    input, target = np.asarray(input), np.asarray(target)
-    weight = None if weight is None else np.asarray(weight)
-    shape = _check(input, target, reduction, weight, names)
+    input, target = as_array(input, names[0]), as_array(target, names[1])
+    weight = None if weight is None else as_array(weight, "weight")
+    shape = _check(input, target, reduction, weight, names, warn_broadcast)
     return input, target, weight, shape
 
 
 def prepare_torch(input: Any, target: Any, reduction: str, weight: Any = None, *,
-                  names: tuple[str, str] = ("input", "target")):
+                  names: tuple[str, str] = ("input", "target"), warn_broadcast: bool = True):
     """Check the arguments of a torch element-wise loss; same return as :func:`prepare_numpy`."""
     for name, x in zip((*names, "weight"), (input, target, weight)):
-        if x is not None and not is_tensor(x):
-            raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    shape = _check(input, target, reduction, weight, names)
+        if x is not None or name != "weight":
+            check_tensor(x, name)
+    shape = _check(input, target, reduction, weight, names, warn_broadcast)
     return input, target, weight, shape
 
 

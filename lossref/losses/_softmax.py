@@ -13,10 +13,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from lossref._checks import quiet_ieee
+
 __all__ = ["log_softmax_numpy", "softmax_numpy", "log_softmax_torch", "softmax_torch"]
 
 
 # --8<-- [start:log_softmax_numpy]
+@quiet_ieee
 def log_softmax_numpy(x: np.ndarray, axis: int = -1) -> np.ndarray:
     """Log-softmax along ``axis``; finite for any finite ``x`` (up to ±1e300 in float64).
 
@@ -31,11 +34,14 @@ def log_softmax_numpy(x: np.ndarray, axis: int = -1) -> np.ndarray:
     shifted = x - m
     rest = np.exp(shifted)
     np.put_along_axis(rest, top, 0.0, axis=-1)  # leave the maximum itself out: 1 + rest
-    out = shifted - np.log1p(rest.sum(axis=-1, keepdims=True))
+    # m - m is 0, or nan where the row holds +inf, nan or only -inf: the row is then nan,
+    # as in torch (exp(inf - inf) is in its sum)
+    out = shifted - (np.log1p(rest.sum(axis=-1, keepdims=True)) + (m - m))
     return np.moveaxis(out, -1, axis)
 # --8<-- [end:log_softmax_numpy]
 
 
+@quiet_ieee
 def softmax_numpy(x: np.ndarray, axis: int = -1) -> np.ndarray:
     """Softmax along ``axis``: ``exp(log_softmax(x))``; rows sum to 1.
 
@@ -58,7 +64,7 @@ def log_softmax_torch(x: torch.Tensor, dim: int = -1) -> torch.Tensor:
     shifted = x - m
     keep = torch.ones_like(x).scatter(dim, top, 0.0)
     rest = (shifted.exp() * keep).sum(dim=dim, keepdim=True)
-    return shifted - torch.log1p(rest)
+    return shifted - (torch.log1p(rest) + (m - m))  # m - m: nan for rows like [inf, 0]
 # --8<-- [end:log_softmax_torch]
 
 

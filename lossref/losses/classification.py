@@ -14,11 +14,16 @@ import numpy as np
 import torch
 
 from lossref._checks import (
+    as_array,
     check_float,
     check_in_range,
+    check_int,
     check_reduction,
+    check_tensor,
+    check_weight,
     is_float,
     is_tensor,
+    quiet_ieee,
     reduce,
 )
 from lossref.losses._softmax import log_softmax_numpy, log_softmax_torch
@@ -58,6 +63,7 @@ def _check_common(input: Any, weight: Any, reduction: str, input_name: str = "in
                 f"weight must have shape ({n_classes},), one entry per class, "
                 f"got {tuple(weight.shape)}"
             )
+        check_weight(weight)
     return n_classes
 
 
@@ -75,8 +81,6 @@ def _check_index_target(input: Any, target: Any, ignore_index: int, n_classes: i
         )
     if not _is_int(target):
         raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}")
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
-        raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}")
     if tuple(target.shape) != expected:
         raise ValueError(
             f"target must have shape {expected} for input of shape {tuple(input.shape)}, "
@@ -104,7 +108,8 @@ def _check_probability_target(input: Any, target: Any) -> None:
     tensor = is_tensor(target)
     if (target.numel() if tensor else target.size) == 0:
         return
-    if not bool(((target >= 0) & (target <= 1)).all()):
+    # NaN passes (the loss is then nan, as in torch); only numbers out of range fail
+    if bool(((target < 0) | (target > 1)).any()):
         raise ValueError("probability target has entries outside [0, 1]")
     class_axis = 0 if input.ndim == 1 else 1
     error = abs(target.sum(axis=class_axis) - 1)
@@ -128,9 +133,28 @@ def _check_mean_defined(denominator: Any, reduction: str) -> None:
 # ---------------------------------------------------------------- layout helpers
 
 
-def _as_numpy(input, target, weight):
-    """Arrays from array-likes; ``weight`` keeps its dtype until it has been checked."""
-    return np.asarray(input), np.asarray(target), None if weight is None else np.asarray(weight)
+def _as_numpy(input, target, weight, ignore_index=-100):
+    """Arrays from array-likes (``weight`` keeps its dtype until it has been checked);
+    integer class indices of any integer dtype become int64, like ``ignore_index``."""
+    input, target = as_array(input, "input"), as_array(target, "target")
+    weight = None if weight is None else as_array(weight, "weight")
+    return input, _long(target), weight, check_int(ignore_index, "ignore_index")
+
+
+def _as_torch(input, target, weight, ignore_index=-100):
+    """The torch counterpart of :func:`_as_numpy`; torch itself takes int64 and uint8
+    class indices, lossref any integer dtype."""
+    check_tensor(input, "input")
+    check_tensor(target, "target")
+    if weight is not None:
+        check_tensor(weight, "weight")
+    return input, _long(target), weight, check_int(ignore_index, "ignore_index")
+
+
+def _long(target):
+    if not _is_int(target):
+        return target  # probabilities, or a bad dtype that the checks will name
+    return target.long() if is_tensor(target) else target.astype(np.int64, copy=False)
 
 
 def _rows_numpy(x: np.ndarray) -> np.ndarray:
@@ -168,6 +192,7 @@ def _nll_rows_numpy(logp, target, weight, ignore_index):
     return np.where(valid, -w_row * picked, 0).astype(logp.dtype), w_row
 
 
+@quiet_ieee
 def nll_loss_numpy(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of log-probabilities ``input`` at class indices ``target``.
 
@@ -177,7 +202,7 @@ def nll_loss_numpy(input, target, weight=None, ignore_index=-100, reduction="mea
     >>> nll_loss_numpy(logp, np.array([0, 2]))  # (-log 0.7 - log 0.8) / 2
     np.float64(0.2899092476264711)
     """
-    input, target, weight = _as_numpy(input, target, weight)
+    input, target, weight, ignore_index = _as_numpy(input, target, weight, ignore_index)
     _check_common(input, weight, reduction)
     _check_index_target(input, target, ignore_index, _classes(input))
     weight = None if weight is None else weight.astype(input.dtype, copy=False)
@@ -187,10 +212,11 @@ def nll_loss_numpy(input, target, weight=None, ignore_index=-100, reduction="mea
 # --8<-- [end:nll_numpy]
 
 
+@quiet_ieee
 def nll_loss_grad(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Gradient of :func:`nll_loss_numpy` with respect to ``input``: ``-w[y]`` at the
     target entry of each row, 0 elsewhere (divided by the summed weight for ``mean``)."""
-    input, target, weight = _as_numpy(input, target, weight)
+    input, target, weight, ignore_index = _as_numpy(input, target, weight, ignore_index)
     _check_common(input, weight, reduction)
     _check_index_target(input, target, ignore_index, _classes(input))
     weight = None if weight is None else weight.astype(input.dtype, copy=False)
@@ -217,6 +243,7 @@ def _nll_rows_torch(logp, target, weight, ignore_index):
 
 def nll_loss_torch(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """:func:`torch.nn.functional.nll_loss` from elementary tensor operations."""
+    input, target, weight, ignore_index = _as_torch(input, target, weight, ignore_index)
     _check_common(input, weight, reduction)
     _check_index_target(input, target, ignore_index, _classes(input))
     per_row, w_row = _nll_rows_torch(_rows_torch(input), target.reshape(-1), weight, ignore_index)
@@ -245,6 +272,7 @@ def _check_cross_entropy(input, target, weight, ignore_index, reduction, label_s
 
 
 # --8<-- [start:cross_entropy_numpy]
+@quiet_ieee
 def cross_entropy_numpy(input, target, weight=None, ignore_index=-100, reduction="mean",
                         label_smoothing=0.0):
     """Cross-entropy between softmax(``input``) and ``target`` (indices or probabilities).
@@ -258,7 +286,7 @@ def cross_entropy_numpy(input, target, weight=None, ignore_index=-100, reduction
     >>> cross_entropy_numpy(logits, np.array([0, 1, 2])).round(4)
     np.float64(0.0983)
     """
-    input, target, weight = _as_numpy(input, target, weight)
+    input, target, weight, ignore_index = _as_numpy(input, target, weight, ignore_index)
     probabilities = _check_cross_entropy(input, target, weight, ignore_index, reduction,
                                          label_smoothing)
     eps, n_classes = label_smoothing, _classes(input)
@@ -286,6 +314,7 @@ def cross_entropy_numpy(input, target, weight=None, ignore_index=-100, reduction
 
 
 # --8<-- [start:cross_entropy_grad]
+@quiet_ieee
 def cross_entropy_grad(input, target, weight=None, ignore_index=-100, reduction="mean",
                        label_smoothing=0.0):
     """Gradient of :func:`cross_entropy_numpy` with respect to ``input``.
@@ -297,7 +326,7 @@ def cross_entropy_grad(input, target, weight=None, ignore_index=-100, reduction=
     >>> cross_entropy_grad(np.array([[0.0, 0.0]]), np.array([1]))
     (array([[ 0.5, -0.5]]),)
     """
-    input, target, weight = _as_numpy(input, target, weight)
+    input, target, weight, ignore_index = _as_numpy(input, target, weight, ignore_index)
     probabilities = _check_cross_entropy(input, target, weight, ignore_index, reduction,
                                          label_smoothing)
     eps, n_classes = label_smoothing, _classes(input)
@@ -332,6 +361,7 @@ def cross_entropy_grad(input, target, weight=None, ignore_index=-100, reduction=
 def cross_entropy_torch(input, target, weight=None, ignore_index=-100, reduction="mean",
                         label_smoothing=0.0):
     """:func:`torch.nn.functional.cross_entropy` from elementary tensor operations."""
+    input, target, weight, ignore_index = _as_torch(input, target, weight, ignore_index)
     probabilities = _check_cross_entropy(input, target, weight, ignore_index, reduction,
                                          label_smoothing)
     eps, n_classes = label_smoothing, _classes(input)

@@ -10,14 +10,21 @@ at ``eps`` in the forward pass only and lets the gradient through as if unclampe
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import torch
 
-from lossref._checks import broadcast_shape, check_float, is_tensor
+from lossref._checks import (
+    as_array,
+    broadcast_shape,
+    check_flag,
+    check_float,
+    check_real,
+    is_tensor,
+    quiet_ieee,
+)
 from lossref.losses._elementwise import (
     grad_scale,
     prepare_numpy,
@@ -32,15 +39,8 @@ __all__ = ["gaussian_nll_loss", "poisson_nll_loss"]
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
-def _check_flag(value: Any, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
-
-
 def _check_eps(eps: Any) -> float:
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
-        raise TypeError(f"eps must be a real number, got {type(eps).__name__}")
+    eps = check_real(eps, "eps")
     if not (eps >= 0 and math.isfinite(eps)):
         raise ValueError(f"eps must be a non-negative finite number, got {eps}")
     return float(eps)
@@ -50,9 +50,10 @@ def _check_eps(eps: Any) -> float:
 
 
 def _check_poisson(input, target, log_input, full, eps, reduction, prepare):
-    log_input, full = _check_flag(log_input, "log_input"), _check_flag(full, "full")
+    log_input, full = check_flag(log_input, "log_input"), check_flag(full, "full")
     eps = _check_eps(eps)
-    input, target, _, shape = prepare(input, target, reduction)
+    # torch's poisson_nll_loss does not warn about a target of another shape
+    input, target, _, shape = prepare(input, target, reduction, warn_broadcast=False)
     if bool((target < 0).any()):
         raise ValueError("target holds counts and must be non-negative, got a negative entry "
                          f"(min {float(target.min()):.6g}); torch does not check this")
@@ -71,6 +72,7 @@ def _stirling_numpy(target):
     return np.where(target > 1, term, 0)
 
 
+@quiet_ieee
 def poisson_nll_loss_numpy(input, target, log_input=True, full=False, eps=1e-8,
                            reduction="mean"):
     """Poisson negative log-likelihood of counts ``target`` under rate ``exp(input)``
@@ -95,6 +97,7 @@ def poisson_nll_loss_numpy(input, target, log_input=True, full=False, eps=1e-8,
 
 
 # --8<-- [start:poisson_nll_loss_grad]
+@quiet_ieee
 def poisson_nll_loss_grad(input, target, log_input=True, full=False, eps=1e-8,
                           reduction="mean"):
     """Gradient of :func:`poisson_nll_loss_numpy` with respect to ``input``:
@@ -162,17 +165,18 @@ def _var_layout(input_shape: tuple[int, ...], var_shape: tuple[int, ...]) -> tup
 
 def _check_gaussian(input, target, var, full, eps, reduction, prepare):
     """Checks; returns input, target, var reshaped to its layout, and the loss shape."""
-    full = _check_flag(full, "full")
+    full = check_flag(full, "full")
     eps = _check_eps(eps)
-    input, target, _, _ = prepare(input, target, reduction)
+    # torch's gaussian_nll_loss does not warn about a target of another shape
+    input, target, _, _ = prepare(input, target, reduction, warn_broadcast=False)
     if isinstance(var, float):  # a Python float: one variance for every element, like torch
-        if not var >= 0:
+        if var < 0:
             raise ValueError(f"var must be non-negative, got {var}")
         var = (torch.full_like(input, var) if is_tensor(input)
                else np.full_like(input, var))
     else:
         if not is_tensor(input):
-            var = np.asarray(var)
+            var = as_array(var, "var")
         elif not is_tensor(var):
             raise TypeError(f"var must be a torch.Tensor or a float, got {type(var).__name__}")
         check_float(var, "var")
@@ -185,6 +189,7 @@ def _check_gaussian(input, target, var, full, eps, reduction, prepare):
 
 
 # --8<-- [start:gaussian_nll_loss_numpy]
+@quiet_ieee
 def gaussian_nll_loss_numpy(input, target, var, full=False, eps=1e-6, reduction="mean"):
     """Gaussian negative log-likelihood of ``target`` under mean ``input`` and variance
     ``var``: ``1/2 (log v + (input - target)^2 / v)`` with ``v = max(var, eps)``;
@@ -205,6 +210,7 @@ def gaussian_nll_loss_numpy(input, target, var, full=False, eps=1e-6, reduction=
 
 
 # --8<-- [start:gaussian_nll_loss_grad]
+@quiet_ieee
 def gaussian_nll_loss_grad(input, target, var, full=False, eps=1e-6, reduction="mean"):
     """Gradients of :func:`gaussian_nll_loss_numpy` with respect to ``input`` and ``var``:
     ``(input - target) / v`` and ``1/2 (1/v - (input - target)^2 / v^2)`` with
@@ -217,7 +223,7 @@ def gaussian_nll_loss_grad(input, target, var, full=False, eps=1e-6, reduction="
     (array([-1.  , -0.75]), array([ 0.     , -0.15625]))
     """
     scalar_var = isinstance(var, float)
-    var_shape = np.shape(var)
+    var_shape = np.shape(var if scalar_var else as_array(var, "var"))
     input, target, var, full, eps, shape = _check_gaussian(
         input, target, var, full, eps, reduction, prepare_numpy)
     v = np.maximum(var, eps)

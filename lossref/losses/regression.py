@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
-from lossref._checks import check_nonnegative
+from lossref._checks import check_nonnegative, quiet_ieee
 from lossref.losses._elementwise import (
     MEAN_BY_COUNT,
     MEAN_BY_WEIGHT,
@@ -45,6 +45,7 @@ def _check_delta(delta) -> float:
 
 
 # --8<-- [start:mse_loss_numpy]
+@quiet_ieee
 def mse_loss_numpy(input, target, reduction="mean", weight=None):
     """Mean squared error: ``w * (input - target)**2``, reduced.
 
@@ -57,6 +58,7 @@ def mse_loss_numpy(input, target, reduction="mean", weight=None):
 
 
 # --8<-- [start:mse_loss_grad]
+@quiet_ieee
 def mse_loss_grad(input, target, reduction="mean", weight=None):
     """Gradient of :func:`mse_loss_numpy` with respect to ``input``: ``2 w (input - target)``,
     divided by ``N`` (or ``sum(w)``) for ``mean``.
@@ -82,6 +84,7 @@ def mse_loss_torch(input, target, reduction="mean", weight=None):
 
 
 # --8<-- [start:l1_loss_numpy]
+@quiet_ieee
 def l1_loss_numpy(input, target, reduction="mean", weight=None):
     """Mean absolute error: ``w * |input - target|``, reduced.
 
@@ -94,6 +97,7 @@ def l1_loss_numpy(input, target, reduction="mean", weight=None):
 
 
 # --8<-- [start:l1_loss_grad]
+@quiet_ieee
 def l1_loss_grad(input, target, reduction="mean", weight=None):
     """Gradient of :func:`l1_loss_numpy` with respect to ``input``: ``w sign(input - target)``,
     with ``sign(0) = 0`` (the subgradient torch uses), divided by ``N`` (or ``sum(w)``) for
@@ -127,6 +131,7 @@ def _smooth_l1_numpy(r, beta):
     return np.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta)
 
 
+@quiet_ieee
 def smooth_l1_loss_numpy(input, target, reduction="mean", beta=1.0):
     """Smooth L1: ``0.5 r**2 / beta`` where ``|r| < beta``, ``|r| - 0.5 beta`` elsewhere.
 
@@ -140,6 +145,7 @@ def smooth_l1_loss_numpy(input, target, reduction="mean", beta=1.0):
 
 
 # --8<-- [start:smooth_l1_loss_grad]
+@quiet_ieee
 def smooth_l1_loss_grad(input, target, reduction="mean", beta=1.0):
     """Gradient of :func:`smooth_l1_loss_numpy` with respect to ``input``: the residual
     clipped to ``[-beta, beta]``, divided by ``beta`` (``sign(r)`` when ``beta = 0``).
@@ -175,6 +181,7 @@ def smooth_l1_loss_torch(input, target, reduction="mean", beta=1.0):
 
 
 # --8<-- [start:huber_loss_numpy]
+@quiet_ieee
 def huber_loss_numpy(input, target, reduction="mean", delta=1.0, weight=None):
     """Huber: ``0.5 r**2`` where ``|r| < delta``, ``delta (|r| - 0.5 delta)`` elsewhere;
     times ``weight``; ``mean`` divides by the number of elements even with a weight.
@@ -191,6 +198,7 @@ def huber_loss_numpy(input, target, reduction="mean", delta=1.0, weight=None):
 
 
 # --8<-- [start:huber_loss_grad]
+@quiet_ieee
 def huber_loss_grad(input, target, reduction="mean", delta=1.0, weight=None):
     """Gradient of :func:`huber_loss_numpy` with respect to ``input``: the residual clipped
     to ``[-delta, delta]``, times ``weight``, divided by ``N`` for ``mean``.

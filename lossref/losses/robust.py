@@ -9,13 +9,13 @@ tests check them against plain loops in ``tests/reference_impls.py``.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import torch
 
+from lossref._checks import check_real, quiet_ieee
 from lossref.losses._elementwise import (
     grad_scale,
     prepare_numpy,
@@ -30,21 +30,15 @@ __all__ = ["log_cosh_loss", "quantile_loss", "tukey_biweight_loss"]
 LOG2 = math.log(2.0)
 
 
-def _real(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    return float(value)
-
-
 def _check_quantile(quantile: Any) -> float:
-    tau = _real(quantile, "quantile")
+    tau = check_real(quantile, "quantile")
     if not 0.0 < tau < 1.0:
         raise ValueError(f"quantile must be in the open interval (0, 1), got {quantile}")
     return tau
 
 
 def _check_c(c: Any) -> float:
-    c = _real(c, "c")
+    c = check_real(c, "c")
     if not (c > 0 and math.isfinite(c)):
         raise ValueError(f"c must be a positive finite number, got {c}")
     return c
@@ -67,7 +61,8 @@ def _log_cosh_numpy(x):
     return np.where(a < 1, np.log1p(2 * small * small), a + np.log1p(e * e) - LOG2)
 
 
-def log_cosh_loss_numpy(input, target, reduction="mean"):
+@quiet_ieee
+def log_cosh_loss_numpy(input, target, *, reduction="mean"):
     """Log-cosh loss ``log(cosh(input - target))``, reduced; finite for ``|x|`` up to the
     largest float (``|x| - log 2`` there).
 
@@ -80,7 +75,8 @@ def log_cosh_loss_numpy(input, target, reduction="mean"):
 
 
 # --8<-- [start:log_cosh_loss_grad]
-def log_cosh_loss_grad(input, target, reduction="mean"):
+@quiet_ieee
+def log_cosh_loss_grad(input, target, *, reduction="mean"):
     """Gradient of :func:`log_cosh_loss_numpy` with respect to ``input``:
     ``tanh(input - target)``, divided by the number of elements for ``mean``.
 
@@ -101,7 +97,7 @@ def _log_cosh_torch(x):
     return torch.where(a < 1, torch.log1p(2 * small * small), a + torch.log1p(e * e) - LOG2)
 
 
-def log_cosh_loss_torch(input, target, reduction="mean"):
+def log_cosh_loss_torch(input, target, *, reduction="mean"):
     """Log-cosh loss from elementary tensor operations; autograd gives ``tanh``."""
     input, target, _, _ = prepare_torch(input, target, reduction)
     return weighted_reduce(_log_cosh_torch(input - target), reduction)
@@ -112,7 +108,8 @@ def log_cosh_loss_torch(input, target, reduction="mean"):
 
 
 # --8<-- [start:quantile_loss_numpy]
-def quantile_loss_numpy(input, target, quantile=0.5, reduction="mean"):
+@quiet_ieee
+def quantile_loss_numpy(input, target, *, quantile=0.5, reduction="mean"):
     """Pinball loss ``max(tau * u, (tau - 1) * u)`` of ``u = target - input``, reduced.
 
     Its minimiser over a constant prediction is the ``tau``-quantile of the targets.
@@ -129,7 +126,8 @@ def quantile_loss_numpy(input, target, quantile=0.5, reduction="mean"):
 
 
 # --8<-- [start:quantile_loss_grad]
-def quantile_loss_grad(input, target, quantile=0.5, reduction="mean"):
+@quiet_ieee
+def quantile_loss_grad(input, target, *, quantile=0.5, reduction="mean"):
     """Gradient of :func:`quantile_loss_numpy` with respect to ``input``: ``-tau`` where
     the target is above the prediction, ``1 - tau`` where it is below, and ``1/2 - tau``
     where they are equal (the midpoint of the subdifferential ``[-tau, 1 - tau]``; 0 for
@@ -149,7 +147,7 @@ def quantile_loss_grad(input, target, quantile=0.5, reduction="mean"):
 
 
 # --8<-- [start:quantile_loss_torch]
-def quantile_loss_torch(input, target, quantile=0.5, reduction="mean"):
+def quantile_loss_torch(input, target, *, quantile=0.5, reduction="mean"):
     """Pinball loss from elementary tensor operations. Where ``u = 0`` the third branch,
     ``(tau - 1/2) u``, is 0 like the others but gives autograd the slope of
     :func:`quantile_loss_grad` there."""
@@ -165,7 +163,8 @@ def quantile_loss_torch(input, target, quantile=0.5, reduction="mean"):
 
 
 # --8<-- [start:tukey_biweight_loss_numpy]
-def tukey_biweight_loss_numpy(input, target, c=4.685, reduction="mean"):
+@quiet_ieee
+def tukey_biweight_loss_numpy(input, target, *, c=4.685, reduction="mean"):
     """Tukey's biweight ``c^2/6 (1 - (1 - (r/c)^2)^3)`` for ``|r| <= c`` and ``c^2/6``
     beyond, with ``r = input - target``, reduced.
 
@@ -185,7 +184,8 @@ def tukey_biweight_loss_numpy(input, target, c=4.685, reduction="mean"):
 
 
 # --8<-- [start:tukey_biweight_loss_grad]
-def tukey_biweight_loss_grad(input, target, c=4.685, reduction="mean"):
+@quiet_ieee
+def tukey_biweight_loss_grad(input, target, *, c=4.685, reduction="mean"):
     """Gradient of :func:`tukey_biweight_loss_numpy` with respect to ``input``:
     ``psi(r) = r (1 - (r/c)^2)^2`` for ``|r| <= c`` and 0 beyond (redescending).
 
@@ -203,7 +203,7 @@ def tukey_biweight_loss_grad(input, target, c=4.685, reduction="mean"):
 
 
 # --8<-- [start:tukey_biweight_loss_torch]
-def tukey_biweight_loss_torch(input, target, c=4.685, reduction="mean"):
+def tukey_biweight_loss_torch(input, target, *, c=4.685, reduction="mean"):
     """Tukey's biweight from elementary tensor operations. The clamp makes autograd's
     gradient exactly 0 beyond ``c`` (a ``torch.where`` would send ``0 * inf = nan``
     back through the unused branch for huge residuals)."""

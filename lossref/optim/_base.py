@@ -1,11 +1,70 @@
-"""What every NumPy optimizer shares: parameter checks and an all-or-nothing ``step``."""
+"""What every NumPy optimizer shares: parameter checks, an all-or-nothing ``step``, the
+learning-rate hook and ``state_dict``."""
 
 from __future__ import annotations
 
+import copy
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+from lossref._checks import is_tensor
+
+# torch.optim keys that choose an implementation, not the mathematics: a torch
+# ``state_dict`` may hold them, the NumPy optimizers have one implementation.
+IMPLEMENTATION_KEYS = frozenset({"foreach", "fused", "differentiable", "capturable"})
+
+
+def _root(a: np.ndarray) -> np.ndarray:
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+def _check_params(params: Any, optimizer: str) -> list[np.ndarray]:
+    if isinstance(params, np.ndarray):
+        raise TypeError(f"params must be a list of NumPy arrays, got a bare ndarray of shape "
+                        f"{params.shape}: wrap it in a list, {optimizer}([w], ...)")
+    if is_tensor(params) or isinstance(params, (str, bytes, dict)) or \
+            not hasattr(params, "__iter__"):
+        raise TypeError(f"params must be a list of NumPy arrays, got {type(params).__name__}")
+    params = list(params)
+    if not params:
+        raise ValueError("params is empty: the optimizer needs at least one array")
+    for i, p in enumerate(params):
+        if isinstance(p, dict):
+            raise TypeError(f"params[{i}] is a dict: parameter groups are a torch.optim "
+                            "feature; the NumPy optimizers take one list of arrays")
+        if not isinstance(p, np.ndarray):
+            raise TypeError(f"params[{i}] must be a NumPy array, got {type(p).__name__}")
+        if not np.issubdtype(p.dtype, np.floating):
+            raise TypeError(f"params[{i}] must be floating-point, got dtype {p.dtype}")
+        if not p.flags.writeable:
+            raise ValueError(f"params[{i}] is read-only; step() updates it in place")
+    # An array given twice (or two views of one buffer) would be updated twice per step.
+    # torch warns about a repeated tensor and says it will become an error; here it is one.
+    seen: dict[int, list[int]] = {}
+    for i, p in enumerate(params):
+        for j in seen.setdefault(id(_root(p)), []):
+            if params[j] is p or np.shares_memory(params[j], p):
+                what = "is the same array as" if params[j] is p else "shares memory with"
+                raise ValueError(f"params[{i}] {what} params[{j}]: each array may appear "
+                                 "once, or step() would update it twice")
+        seen[id(_root(p))].append(i)
+    return params
+
+
+def check_torch_params(params: Any) -> Any:
+    """What ``torch.optim.Optimizer`` needs before it looks inside ``params``: an iterable
+    (of tensors or dicts) that is not itself a tensor; torch's own message for None is
+    "'NoneType' object is not iterable"."""
+    if params is None or isinstance(params, (str, bytes, numbers.Number)) or \
+            not hasattr(params, "__iter__"):
+        raise TypeError("params must be an iterable of tensors (model.parameters()) or of "
+                        f"parameter-group dicts, got {type(params).__name__}")
+    return params
 
 
 class NumpyOptimizer:
@@ -14,38 +73,69 @@ class NumpyOptimizer:
     ``params`` is a list of floating-point NumPy arrays that ``step`` updates in place, as
     torch updates ``Parameter`` tensors. ``state[i]`` is the state of ``params[i]``.
     Subclasses implement :meth:`_update`, which returns the new parameter and state
-    without touching the old ones; ``step`` checks every gradient first and commits only
-    when every update succeeded, so a failing step changes nothing.
+    without touching the old ones, and :meth:`check_hyperparameters`; ``step`` checks
+    every gradient and hyperparameter first and commits only when every update
+    succeeded, so a failing step changes nothing.
 
-    ``defaults`` holds the hyperparameters and is read at every step, so assigning
-    ``opt.defaults["lr"] = 0.01`` between steps is a learning-rate schedule, the NumPy
-    counterpart of torch's ``opt.param_groups[0]["lr"] = 0.01``.
+    The hyperparameters live in the dict ``param_groups[0]``, which ``step`` reads (and
+    checks) every time, so setting its ``"lr"`` entry between steps is a learning-rate
+    schedule, exactly as in torch (below). ``defaults`` keeps the constructor's values.
+
+    Examples:
+        >>> from lossref.optim import SGDNumpy
+        >>> w = np.array([1.0, 2.0])
+        >>> opt = SGDNumpy([w], lr=0.5)
+        >>> opt.step([np.array([1.0, 1.0])])
+        >>> opt.param_groups[0]["lr"] = 0.25
+        >>> opt.step([np.array([1.0, 1.0])])
+        >>> w  # 1 - 0.5 - 0.25, 2 - 0.5 - 0.25
+        array([0.25, 1.25])
     """
 
     def __init__(self, params: Sequence[np.ndarray], **hyperparameters: Any) -> None:
-        params = list(params)
-        if not params:
-            raise ValueError("params is empty: the optimizer needs at least one array")
-        for i, p in enumerate(params):
-            if not isinstance(p, np.ndarray):
-                raise TypeError(f"params[{i}] must be a NumPy array, got {type(p).__name__}")
-            if not np.issubdtype(p.dtype, np.floating):
-                raise TypeError(f"params[{i}] must be floating-point, got dtype {p.dtype}")
-            if not p.flags.writeable:
-                raise ValueError(f"params[{i}] is read-only; step() updates it in place")
-        self.params = params
+        self.params = _check_params(params, type(self).__name__)
+        self.check_hyperparameters(hyperparameters)
         self.defaults = dict(hyperparameters)
-        self.state: list[dict[str, Any]] = [{} for _ in params]
+        self.param_groups = [{**hyperparameters, "params": self.params}]
+        self.state: list[dict[str, Any]] = [{} for _ in self.params]
         self.step_count = 0
 
-    def _check_grads(self, grads: Sequence[Any]) -> list[np.ndarray]:
+    @staticmethod
+    def check_hyperparameters(hyperparameters: dict[str, Any]) -> None:
+        """Raise a ``TypeError`` or ``ValueError`` naming a bad hyperparameter."""
+        raise NotImplementedError
+
+    def _group(self) -> dict[str, Any]:
+        group = self.param_groups[0]
+        hyperparameters = {k: v for k, v in group.items() if k != "params"}
+        if set(hyperparameters) != set(self.defaults):
+            unknown = sorted(set(hyperparameters) ^ set(self.defaults))
+            raise ValueError(f"param_groups[0] must hold exactly the keys {sorted(self.defaults)} "
+                             f"and 'params'; {unknown} differ")
+        self.check_hyperparameters(hyperparameters)
+        return hyperparameters
+
+    def _check_grads(self, grads: Any) -> list[np.ndarray | None]:
+        if isinstance(grads, np.ndarray) or is_tensor(grads) or not hasattr(grads, "__iter__") \
+                or isinstance(grads, (str, bytes, dict)):
+            hint = " (a bare array: wrap it in a list, [g])" if isinstance(grads, np.ndarray) else ""
+            raise TypeError(f"grads must be a list with one array (or None) per param, got "
+                            f"{type(grads).__name__}{hint}")
         grads = list(grads)
         if len(grads) != len(self.params):
             raise ValueError(
                 f"grads has {len(grads)} arrays but the optimizer holds {len(self.params)} params"
             )
-        checked = []
+        checked: list[np.ndarray | None] = []
         for i, (p, g) in enumerate(zip(self.params, grads)):
+            if g is None:  # like a tensor whose .grad is None: torch skips it
+                checked.append(None)
+                continue
+            if is_tensor(g):
+                raise TypeError(f"grads[{i}] is a torch.Tensor; the NumPy optimizer takes "
+                                "NumPy arrays (g.numpy()), the torch one reads p.grad")
+            if isinstance(g, (str, bytes, dict)):
+                raise TypeError(f"grads[{i}] must be a NumPy array, got {type(g).__name__}")
             g = np.asarray(g)
             if g.shape != p.shape:
                 raise ValueError(f"grads[{i}] has shape {g.shape}, params[{i}] has {p.shape}")
@@ -54,15 +144,86 @@ class NumpyOptimizer:
             checked.append(g.astype(p.dtype, copy=False))
         return checked
 
-    def step(self, grads: Sequence[np.ndarray]) -> None:
-        """Update every parameter in place from its gradient ``grads[i]``."""
+    def step(self, grads: Sequence[np.ndarray | None]) -> None:
+        """Update every parameter in place from its gradient ``grads[i]``; a ``None``
+        gradient leaves that parameter and its state as they are, as in torch."""
+        hyperparameters = self._group()
         grads = self._check_grads(grads)
-        updates = [self._update(p, g, s) for p, g, s in zip(self.params, grads, self.state)]
-        for p, s, (new_p, new_s) in zip(self.params, self.state, updates):
+        updates = [None if g is None else self._update(p, g, s, hyperparameters)
+                   for p, g, s in zip(self.params, grads, self.state)]
+        for p, s, update in zip(self.params, self.state, updates):
+            if update is None:
+                continue
+            new_p, new_s = update
             p[...] = new_p
             s.clear()
             s.update(new_s)
         self.step_count += 1
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]):
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+                hyperparameters: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
         raise NotImplementedError
+
+    # ------------------------------------------------------------ saving and resuming
+
+    def state_dict(self) -> dict[str, Any]:
+        """A copy of the optimizer's state in torch's layout: ``{"state": {i: {...}},
+        "param_groups": [{...hyperparameters, "params": [0, 1, ...]}]}``, plus
+        ``"step_count"``. The parameters themselves are not in it (save them apart, as
+        in torch).
+
+        >>> from lossref.optim import SGDNumpy
+        >>> opt = SGDNumpy([np.zeros(2)], lr=0.1, momentum=0.9)
+        >>> opt.step([np.ones(2)])
+        >>> opt.state_dict()["state"]
+        {0: {'momentum_buffer': array([1., 1.])}}
+        """
+        return {
+            "state": {i: copy.deepcopy(s) for i, s in enumerate(self.state) if s},
+            "param_groups": [{**self._group(), "params": list(range(len(self.params)))}],
+            "step_count": self.step_count,
+        }
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a :meth:`state_dict` (this class's, or a ``torch.optim`` one of the same
+        algorithm: tensors become arrays of the parameters' dtype). Everything is checked
+        before anything changes."""
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            raise ValueError("state_dict must be a dict with 'state' and 'param_groups', as "
+                             "state_dict() returns")
+        groups = state_dict["param_groups"]
+        if not isinstance(groups, list) or len(groups) != 1:
+            raise ValueError("state_dict['param_groups'] must hold exactly one group")
+        group = {k: v for k, v in groups[0].items() if k not in IMPLEMENTATION_KEYS}
+        if group.get("params") != list(range(len(self.params))):
+            raise ValueError(f"state_dict is for params {group.get('params')}, this optimizer "
+                             f"holds {len(self.params)} params")
+        hyperparameters = {k: v.item() if is_tensor(v) else v
+                           for k, v in group.items() if k != "params"}
+        if set(hyperparameters) != set(self.defaults):
+            raise ValueError(f"state_dict's hyperparameters {sorted(hyperparameters)} are not "
+                             f"this optimizer's {sorted(self.defaults)}")
+        self.check_hyperparameters(hyperparameters)
+        state: list[dict[str, Any]] = [{} for _ in self.params]
+        for i, entries in state_dict["state"].items():
+            if not isinstance(i, int) or not 0 <= i < len(self.params):
+                raise ValueError(f"state_dict['state'] has an entry for param {i!r}")
+            for key, value in entries.items():
+                if is_tensor(value):
+                    value = value.detach().cpu().numpy()
+                value = np.array(value, dtype=self.params[i].dtype)  # a copy
+                if key != "step" and value.shape != self.params[i].shape:
+                    raise ValueError(f"state_dict['state'][{i}][{key!r}] has shape "
+                                     f"{value.shape}, params[{i}] has {self.params[i].shape}")
+                state[i][key] = value
+        step_count = state_dict.get("step_count", 0)
+        self.param_groups[0].update(hyperparameters)
+        self.state = state
+        self.step_count = step_count
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(str(p.shape) for p in self.params[:4])
+        more = ", ..." if len(self.params) > 4 else ""
+        options = ", ".join(f"{k}={v!r}" for k, v in self.param_groups[0].items()
+                            if k != "params")
+        return f"{type(self).__name__}([{shapes}{more}], {options})"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from lossref._checks import check_nonnegative
-from lossref.optim._base import NumpyOptimizer
+from lossref._checks import check_flag, check_nonnegative, check_real, is_tensor
+from lossref.optim._base import NumpyOptimizer, check_torch_params
 from lossref.registry import Optimizer, Reference, register
 
 __all__ = ["sgd", "SGDNumpy", "SGDTorch"]
@@ -16,13 +16,21 @@ __all__ = ["sgd", "SGDNumpy", "SGDTorch"]
 def _check_sgd(lr, momentum, dampening, weight_decay, nesterov, maximize) -> None:
     for name, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
         check_nonnegative(value, name)
-    if isinstance(dampening, bool) or not isinstance(dampening, (int, float)):
-        raise TypeError(f"dampening must be a real number, got {type(dampening).__name__}")
-    for name, value in (("nesterov", nesterov), ("maximize", maximize)):
-        if not isinstance(value, bool):
-            raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+    check_real(dampening, "dampening")
+    check_flag(nesterov, "nesterov")
+    check_flag(maximize, "maximize")
     if nesterov and (momentum <= 0 or dampening != 0):
         raise ValueError("nesterov=True requires momentum > 0 and dampening = 0")
+
+
+def _scalar(value, name):
+    """torch.optim takes ``lr`` (and ``weight_decay``) as a one-element tensor too."""
+    if is_tensor(value):
+        if value.numel() != 1 or value.is_complex() or not value.is_floating_point():
+            raise TypeError(f"{name} as a tensor must hold one real floating-point number, "
+                            f"got shape {tuple(value.shape)} and dtype {value.dtype}")
+        return value.item()
+    return value
 
 
 # --8<-- [start:sgd_numpy]
@@ -38,12 +46,14 @@ class SGDNumpy(NumpyOptimizer):
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
                  nesterov=False, *, maximize=False):
-        _check_sgd(lr, momentum, dampening, weight_decay, nesterov, maximize)
         super().__init__(params, lr=lr, momentum=momentum, dampening=dampening,
                          weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
 
-    def _update(self, param, grad, state):
-        h = self.defaults
+    @staticmethod
+    def check_hyperparameters(h):
+        _check_sgd(**h)
+
+    def _update(self, param, grad, state, h):
         g = -grad if h["maximize"] else grad
         if h["weight_decay"]:
             g = g + h["weight_decay"] * param
@@ -64,8 +74,9 @@ class SGDTorch(torch.optim.Optimizer):
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
                  nesterov=False, *, maximize=False):
-        _check_sgd(lr, momentum, dampening, weight_decay, nesterov, maximize)
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+        _check_sgd(_scalar(lr, "lr"), momentum, dampening, _scalar(weight_decay, "weight_decay"),
+                   nesterov, maximize)
+        super().__init__(check_torch_params(params), dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
 
