@@ -44,6 +44,9 @@ def log_cosh_loss(input, target, reduction="mean"):
     values = []
     for x, y in pairs:
         x = mpmath.mpf(x) - mpmath.mpf(y)
+        if not mpmath.isfinite(x):  # log cosh(±inf) = inf; nan stays nan
+            values.append(math.nan if mpmath.isnan(x) else math.inf)
+            continue
         tiny = -int(mpmath.floor(mpmath.log10(abs(x)))) if x else 0
         with mpmath.workdps(40 + 2 * max(0, tiny)):
             values.append(float(mpmath.log(mpmath.cosh(x))))
@@ -68,7 +71,9 @@ def tukey_biweight_loss(input, target, c=4.685, reduction="mean"):
         for x, y in pairs:
             r = mpmath.mpf(x) - mpmath.mpf(y)
             c_ = mpmath.mpf(c)
-            if abs(r) <= c_:
+            if mpmath.isnan(r):
+                values.append(math.nan)
+            elif abs(r) <= c_:
                 values.append(float(c_**2 / 6 * (1 - (1 - (r / c_) ** 2) ** 3)))
             else:
                 values.append(float(c_**2 / 6))

@@ -195,10 +195,10 @@ def tukey_biweight_loss_grad(input, target, *, c=4.685, reduction="mean"):
     """
     c = _check_c(c)
     input, target, _, shape = prepare_numpy(input, target, reduction)
-    r = input - target
-    w = 1 - np.clip(r / c, -1, 1) ** 2
+    u = np.clip((input - target) / c, -1, 1)  # psi(r) = c u (1 - u^2)^2: 0, not inf * 0,
+    w = 1 - u * u                               # for an infinite residual
     scale = grad_scale(shape, reduction, dtype=input.dtype)
-    return (unbroadcast(r * w * w * scale, input.shape),)
+    return (unbroadcast(c * u * w * w * scale, input.shape),)
 # --8<-- [end:tukey_biweight_loss_grad]
 
 
