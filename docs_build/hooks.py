@@ -4,7 +4,10 @@
   ``assets/plots/<name>.svg``: made by code at build time, never committed.
 - ``on_page_markdown`` replaces ``<!-- lossref:table losses -->``,
   ``<!-- lossref:table optimizers -->`` and ``<!-- lossref:references NAME -->`` with
-  Markdown generated from the registry.
+  Markdown generated from the registry, and ``<!-- lossref:versions torch numpy -->`` with
+  the versions pinned in ``constraints.txt`` (a name missing there, or an installed version
+  that differs from the pin, is a warning, so ``--strict`` fails) and the Python that
+  builds the site.
 - ``on_page_content`` numbers display equations. Each ``$$ ... $$`` block must carry one
   ``\\label{key}``; it becomes ``\\tag{n}``, the block gets ``id="eq-key"`` and a permalink,
   and ``{eq:key}`` in the text becomes a link "(n)". A display equation without a label,
@@ -15,11 +18,13 @@ from __future__ import annotations
 
 import html
 import logging
+import platform
 import re
 import sys
 from pathlib import Path
 
 from mkdocs.structure.files import File
+from packaging.requirements import InvalidRequirement, Requirement
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -33,6 +38,9 @@ LABEL = re.compile(r"\\label\{(?P<key>[a-z0-9:_-]+)\}")
 EQREF = re.compile(r"\{eq:(?P<key>[a-z0-9:_-]+)\}")
 TABLE = re.compile(r"<!-- lossref:table (?P<kind>losses|optimizers) -->")
 REFERENCES = re.compile(r"<!-- lossref:references (?P<name>\w+) -->")
+VERSIONS = re.compile(r"<!-- lossref:versions (?P<names>[\w.-]+(?: [\w.-]+)*) -->")
+CONSTRAINTS = Path(__file__).resolve().parent.parent / "constraints.txt"
+DISPLAY_NAMES = {"torch": "PyTorch", "numpy": "NumPy"}
 
 
 def on_files(files, config):
@@ -80,9 +88,55 @@ def _references(name: str) -> str:
     return "\n".join(items)
 
 
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pinned_versions(path: Path = CONSTRAINTS) -> dict[str, str]:
+    """``{canonical name: version}`` of every ``name==version`` line of ``constraints.txt``."""
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            continue
+        specifiers = list(requirement.specifier)
+        if len(specifiers) == 1 and specifiers[0].operator == "==":
+            pins[_canonical(requirement.name)] = specifiers[0].version
+    return pins
+
+
+def _versions(names: str, where: str, path: Path = CONSTRAINTS) -> str:
+    """"PyTorch 2.13.0, NumPy 2.4.6 and Python 3.11.7": one line, so it fits any indentation."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    pins = pinned_versions(path)
+    parts = []
+    for name in names.split():
+        pinned = pins.get(_canonical(name))
+        if pinned is None:
+            log.warning("%s: lossref:versions names %r, which %s does not pin with ==",
+                        where, name, path.name)
+            continue
+        try:
+            installed = version(name).split("+", 1)[0]  # 2.13.0+cpu is the build of 2.13.0
+        except PackageNotFoundError:
+            installed = None
+        if installed != pinned:
+            log.warning("%s: %s pins %s==%s, but the site is built with %s", where, path.name,
+                        name, pinned, f"{name} {installed}" if installed else f"no {name}")
+        parts.append(f"{DISPLAY_NAMES.get(name, name)} {pinned}")
+    parts.append(f"Python {platform.python_version()}")
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def on_page_markdown(markdown, page, config, files):
     src = page.file.src_uri
     markdown = TABLE.sub(lambda m: _table(m["kind"], src), markdown)
+    markdown = VERSIONS.sub(lambda m: _versions(m["names"], src), markdown)
     return REFERENCES.sub(lambda m: _references(m["name"]), markdown)
 
 
