@@ -61,6 +61,17 @@ BAD_INPUTS = [
      TypeError, r"weight must be a floating-point array"),
     ("ignore-index-not-int", "ce nll", (LOGITS, TARGET), dict(ignore_index=1.5),
      TypeError, r"ignore_index must be an int"),
+    # torch computes with such weights (a mean over weights summing to 0 gives nan);
+    # before, lossref blamed an empty batch: the message must be about weight
+    ("weight-negative", "ce nll", (LOGITS, TARGET), dict(weight=np.array([1.0, -1.0, 1.0])),
+     ValueError, r"weight must be finite and non-negative, got -1.0 at index 1"),
+    ("weight-nan", "ce nll", (LOGITS, TARGET), dict(weight=np.array([1.0, 1.0, np.nan])),
+     ValueError, r"weight must be finite and non-negative, got nan at index 2"),
+    ("weight-inf", "ce nll", (LOGITS, TARGET), dict(weight=np.array([np.inf, 1.0, 1.0])),
+     ValueError, r"weight must be finite and non-negative, got inf at index 0"),
+    ("weight-negative-sum", "ce nll", (LOGITS, TARGET),
+     dict(weight=np.array([1.0, -1.0, 1.0]), reduction="sum"),
+     ValueError, r"weight must be finite and non-negative"),
     ("mean-over-all-ignored", "ce nll", (LOGITS, np.array([-100, -100])), {},
      ValueError, r"reduction='mean' is undefined"),
     ("mean-over-all-ignored-custom-index", "ce nll", (LOGITS, np.array([1, 1])),

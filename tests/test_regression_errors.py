@@ -108,7 +108,8 @@ def test_zero_delta_is_rejected_like_torch(record, fn):
 @pytest.mark.parametrize("record, fn", WITH_WEIGHT)
 def test_weight_must_have_the_shape_of_input(record, fn):
     # torch also requires input's shape, not the broadcast shape (4, 3)
-    with pytest.raises(ValueError, match=r"weight must have the shape of input \(3,\), got \(4, 3\)"):
+    with pytest.raises(ValueError, match=r"weight must have the shape of input \(3,\), got \(4, 3\)"), \
+            pytest.warns(UserWarning, match="different to the input size"):
         fn(np.zeros(3), np.zeros((4, 3)), weight=np.ones((4, 3)))
     with pytest.raises(ValueError, match="Weights and input must have the same size"), \
             pytest.warns(UserWarning, match="different to the input size"):
@@ -131,3 +132,13 @@ def test_weighted_mean_with_zero_total_weight(record, fn):
 def test_torch_version_rejects_numpy_arrays(record):
     with pytest.raises(TypeError, match=r"input must be a torch.Tensor, got numpy.ndarray \(use the loss's .numpy"):
         record.torch(np.zeros(3), torch.zeros(3, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("record, fn", WITH_WEIGHT)
+@pytest.mark.parametrize("bad, shown", [(-0.5, "-0.5"), (np.nan, "nan"), (np.inf, "inf")])
+def test_negative_or_nonfinite_weight_is_named(record, fn, bad, shown):
+    weight = np.ones((2, 3))
+    weight[1, 2] = bad
+    with pytest.raises(ValueError, match=rf"weight must be finite and non-negative, got "
+                                         rf"{shown} at index \(1, 2\)"):
+        fn(np.zeros((2, 3)), np.ones((2, 3)), weight=weight)
