@@ -1,11 +1,12 @@
 """lossref: loss functions and optimizers, each written twice (NumPy and PyTorch) and
 checked against ``torch.nn.functional`` / ``torch.optim``.
 
->>> from lossref import losses, optim
->>> losses.cross_entropy.builtin.__name__
-'cross_entropy'
->>> optim.sgd.builtin.__name__
-'SGD'
+Examples:
+    >>> from lossref import losses, optim
+    >>> losses.cross_entropy.builtin.__name__
+    'cross_entropy'
+    >>> optim.sgd.builtin.__name__
+    'SGD'
 """
 
 from lossref import losses, optim

@@ -109,12 +109,13 @@ def as_array(x: Any, name: str) -> np.ndarray:
     (nested) lists of numbers are accepted; None, strings, tensors and other objects are
     not.
 
-    >>> as_array([1.0, 2.0], "input")
-    array([1., 2.])
-    >>> as_array(None, "target")
-    Traceback (most recent call last):
-    ...
-    TypeError: target must be a NumPy array or array-like of numbers, got None
+    Examples:
+        >>> as_array([1.0, 2.0], "input")
+        array([1., 2.])
+        >>> as_array(None, "target")
+        Traceback (most recent call last):
+        ...
+        TypeError: target must be a NumPy array or array-like of numbers, got None
     """
     if isinstance(x, np.ndarray):
         return x
@@ -170,8 +171,9 @@ def check_weight(weight: Any, name: str = "weight") -> Any:
 def broadcast_shape(**arrays: Any) -> tuple[int, ...]:
     """The common broadcast shape of named arrays or tensors, or a ValueError naming them.
 
-    >>> broadcast_shape(input=np.zeros((3, 1)), target=np.zeros(4))
-    (3, 4)
+    Examples:
+        >>> broadcast_shape(input=np.zeros((3, 1)), target=np.zeros(4))
+        (3, 4)
     """
     shapes = {name: tuple(a.shape) for name, a in arrays.items()}
     try:

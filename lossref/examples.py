@@ -30,14 +30,15 @@ def fit_line(loss, x, y, *, steps=2000, lr=0.1, momentum=0.9, init=(0.0, 0.0), *
     ``p = slope * x + intercept``; the chain rule gives ``dL/dslope = sum(dL/dp * x)`` and
     ``dL/dintercept = sum(dL/dp)``. ``loss_kwargs`` go to the loss (``delta=``, ``quantile=``...).
 
-    >>> from types import SimpleNamespace
-    >>> squared = SimpleNamespace(  # a stand-in record: mean squared error
-    ...     numpy=lambda p, t: np.mean((p - t) ** 2),
-    ...     grad=lambda p, t: (2 * (p - t) / p.size,))
-    >>> x = np.array([0.0, 1.0, 2.0, 3.0])
-    >>> fit = fit_line(squared, x, 2 * x + 1, steps=500)
-    >>> print(round(fit.slope, 6), round(fit.intercept, 6))
-    2.0 1.0
+    Examples:
+        >>> from types import SimpleNamespace
+        >>> squared = SimpleNamespace(  # a stand-in record: mean squared error
+        ...     numpy=lambda p, t: np.mean((p - t) ** 2),
+        ...     grad=lambda p, t: (2 * (p - t) / p.size,))
+        >>> x = np.array([0.0, 1.0, 2.0, 3.0])
+        >>> fit = fit_line(squared, x, 2 * x + 1, steps=500)
+        >>> print(round(fit.slope, 6), round(fit.intercept, 6))
+        2.0 1.0
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     slope, intercept = np.array(float(init[0])), np.array(float(init[1]))
@@ -59,9 +60,10 @@ def line_with_outliers(n=100, outlier_fraction=0.1, seed=0):
 
     Returns ``(x, y, is_outlier)``, sorted by ``x``.
 
-    >>> x, y, is_outlier = line_with_outliers()
-    >>> x.shape, int(is_outlier.sum())
-    ((100,), 10)
+    Examples:
+        >>> x, y, is_outlier = line_with_outliers()
+        >>> x.shape, int(is_outlier.sum())
+        ((100,), 10)
     """
     rng = np.random.default_rng(seed)
     x = np.sort(rng.uniform(0.0, 1.0, n))
@@ -77,9 +79,10 @@ def heteroscedastic_line(n=2000, seed=0):
     the noise grows with ``x``, so every conditional quantile is a line,
     ``q_tau(x) = 1 + 2x + (0.2 + x) * z_tau`` with ``z_tau`` the standard normal quantile.
 
-    >>> x, y = heteroscedastic_line(5)
-    >>> x.shape, y.shape
-    ((5,), (5,))
+    Examples:
+        >>> x, y = heteroscedastic_line(5)
+        >>> x.shape, y.shape
+        ((5,), (5,))
     """
     rng = np.random.default_rng(seed)
     x = rng.uniform(0.0, 1.0, n)

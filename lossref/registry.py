@@ -66,15 +66,17 @@ class Loss:
     A record is callable: ``loss(*args, **kwargs)`` runs :attr:`torch` when any positional
     argument is a tensor and :attr:`numpy` otherwise (arrays, lists, numbers).
 
-    >>> import numpy as np
-    >>> from lossref import losses
-    >>> losses.mse_loss
-    Loss('mse_loss', builtin='torch.nn.functional.mse_loss')
-    >>> losses.mse_loss([1.5, 2.5], [1.0, 2.0])
-    np.float64(0.25)
-    >>> value, (grad,) = losses.mse_loss.value_and_grad(np.array([1.5, 2.5]), np.array([1.0, 2.0]))
-    >>> grad
-    array([0.5, 0.5])
+    Examples:
+        >>> import numpy as np
+        >>> from lossref import losses
+        >>> losses.mse_loss
+        Loss('mse_loss', builtin='torch.nn.functional.mse_loss')
+        >>> losses.mse_loss([1.5, 2.5], [1.0, 2.0])
+        np.float64(0.25)
+        >>> value, (grad,) = losses.mse_loss.value_and_grad(np.array([1.5, 2.5]),
+        ...                                                 np.array([1.0, 2.0]))
+        >>> grad
+        array([0.5, 0.5])
 
     Attributes:
         name: torch.nn.functional's name where torch has the loss.
@@ -162,10 +164,11 @@ OPTIMIZERS: dict[str, Optimizer] = {}
 def lookup(registry: dict[str, Any], name: Any, kind: str) -> Any:
     """``registry[name]``, or a ``KeyError`` that lists the closest registered names.
 
-    >>> lookup(LOSSES, "huber", "loss")
-    Traceback (most recent call last):
-    ...
-    KeyError: "no loss named 'huber'; did you mean 'huber_loss'? ..."
+    Examples:
+        >>> lookup(LOSSES, "huber", "loss")
+        Traceback (most recent call last):
+        ...
+        KeyError: "no loss named 'huber'; did you mean 'huber_loss'? ..."
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a string, got {type(name).__name__}")

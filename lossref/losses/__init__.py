@@ -1,10 +1,11 @@
 """Loss records. ``losses.cross_entropy`` is a :class:`lossref.registry.Loss`.
 
->>> from lossref import losses
->>> {"cross_entropy", "nll_loss"} <= set(losses.LOSSES)
-True
->>> losses.get("cross_entropy") is losses.cross_entropy
-True
+Examples:
+    >>> from lossref import losses
+    >>> {"cross_entropy", "nll_loss"} <= set(losses.LOSSES)
+    True
+    >>> losses.get("cross_entropy") is losses.cross_entropy
+    True
 """
 
 from lossref.losses._softmax import (
@@ -23,10 +24,11 @@ from lossref.registry import LOSSES, Loss, lookup
 def get(name: str) -> Loss:
     """The loss record called ``name``; a ``KeyError`` lists the closest names.
 
-    >>> get("huber")
-    Traceback (most recent call last):
-    ...
-    KeyError: "no loss named 'huber'; did you mean 'huber_loss'? ..."
+    Examples:
+        >>> get("huber")
+        Traceback (most recent call last):
+        ...
+        KeyError: "no loss named 'huber'; did you mean 'huber_loss'? ..."
     """
     return lookup(LOSSES, name, "loss")
 

@@ -82,8 +82,9 @@ def prepare_numpy(input: Any, target: Any, reduction: str, weight: Any = None, *
     ``UserWarning`` (torch's ``mse_loss``, ``l1_loss``, ``smooth_l1_loss`` and
     ``huber_loss`` warn; its ``poisson_nll_loss`` and ``gaussian_nll_loss`` do not).
 
-    >>> prepare_numpy(np.zeros(4), np.zeros(4), "mean")[3]
-    (4,)
+    Examples:
+        >>> prepare_numpy(np.zeros(4), np.zeros(4), "mean")[3]
+        (4,)
     """
     input, target = as_array(input, names[0]), as_array(target, names[1])
     weight = None if weight is None else as_array(weight, "weight")
@@ -119,10 +120,11 @@ def weighted_reduce(per_element: Any, reduction: str, weight: Any = None,
     ``mean`` divides by ``weight.sum()`` when ``mean_by="weight"`` (torch's ``mse_loss`` and
     ``l1_loss``), by the number of elements when ``mean_by="count"`` (``huber_loss``).
 
-    >>> weighted_reduce(np.array([1.0, 3.0]), "mean", np.array([1.0, 3.0]))  # (1 + 9) / 4
-    np.float64(2.5)
-    >>> weighted_reduce(np.array([1.0, 3.0]), "mean", np.array([1.0, 3.0]), mean_by="count")
-    np.float64(5.0)
+    Examples:
+        >>> weighted_reduce(np.array([1.0, 3.0]), "mean", np.array([1.0, 3.0]))  # (1 + 9) / 4
+        np.float64(2.5)
+        >>> weighted_reduce(np.array([1.0, 3.0]), "mean", np.array([1.0, 3.0]), mean_by="count")
+        np.float64(5.0)
     """
     if weight is not None:
         per_element = per_element * weight
@@ -148,10 +150,11 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     """Sum ``grad`` (a NumPy array) over the axes that broadcasting added or stretched, so
     that it has ``shape``: the chain rule for an argument that was broadcast.
 
-    >>> unbroadcast(np.ones((5, 6)), (5, 1)).ravel()
-    array([6., 6., 6., 6., 6.])
-    >>> unbroadcast(np.ones((2, 3)), ()).item()
-    6.0
+    Examples:
+        >>> unbroadcast(np.ones((5, 6)), (5, 1)).ravel()
+        array([6., 6., 6., 6., 6.])
+        >>> unbroadcast(np.ones((2, 3)), ()).item()
+        6.0
     """
     grad = np.asarray(grad)
     extra = grad.ndim - len(shape)

@@ -23,10 +23,11 @@ __all__ = ["log_softmax_numpy", "softmax_numpy", "log_softmax_torch", "softmax_t
 def log_softmax_numpy(x: np.ndarray, axis: int = -1) -> np.ndarray:
     """Log-softmax along ``axis``; finite for any finite ``x`` (up to ±1e300 in float64).
 
-    >>> log_softmax_numpy(np.array([0.0, 0.0]))
-    array([-0.69314718, -0.69314718])
-    >>> float(-log_softmax_numpy(np.array([80.0, 0.0, 0.0]))[0])  # 2 e^-80, not 0
-    3.60970277569083e-35
+    Examples:
+        >>> log_softmax_numpy(np.array([0.0, 0.0]))
+        array([-0.69314718, -0.69314718])
+        >>> float(-log_softmax_numpy(np.array([80.0, 0.0, 0.0]))[0])  # 2 e^-80, not 0
+        3.60970277569083e-35
     """
     x = np.moveaxis(np.asarray(x), axis, -1)
     top = np.argmax(x, axis=-1)[..., None]
@@ -45,8 +46,9 @@ def log_softmax_numpy(x: np.ndarray, axis: int = -1) -> np.ndarray:
 def softmax_numpy(x: np.ndarray, axis: int = -1) -> np.ndarray:
     """Softmax along ``axis``: ``exp(log_softmax(x))``; rows sum to 1.
 
-    >>> softmax_numpy(np.array([10.0, 8.0, 6.0])).round(4)
-    array([0.8668, 0.1173, 0.0159])
+    Examples:
+        >>> softmax_numpy(np.array([10.0, 8.0, 6.0])).round(4)
+        array([0.8668, 0.1173, 0.0159])
     """
     return np.exp(log_softmax_numpy(x, axis))
 

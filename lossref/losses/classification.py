@@ -198,9 +198,10 @@ def nll_loss_numpy(input, target, weight=None, ignore_index=-100, reduction="mea
 
     ``mean`` divides by the summed weight of the non-ignored targets, like torch.
 
-    >>> logp = np.log(np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]))
-    >>> nll_loss_numpy(logp, np.array([0, 2]))  # (-log 0.7 - log 0.8) / 2
-    np.float64(0.2899092476264711)
+    Examples:
+        >>> logp = np.log(np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]))
+        >>> nll_loss_numpy(logp, np.array([0, 2]))  # (-log 0.7 - log 0.8) / 2
+        np.float64(0.2899092476264711)
     """
     input, target, weight, ignore_index = _as_numpy(input, target, weight, ignore_index)
     _check_common(input, weight, reduction)
@@ -282,9 +283,10 @@ def cross_entropy_numpy(input, target, weight=None, ignore_index=-100, reduction
     ``-sum_c w[c] * t[c] * logp[c]`` with ``t`` smoothed to ``(1-eps) t + eps/C``, ``mean``
     divides by the number of rows.
 
-    >>> logits = np.array([[10.0, 8.0, 6.0], [7.0, 9.0, 5.0], [5.0, 4.0, 10.0]])
-    >>> cross_entropy_numpy(logits, np.array([0, 1, 2])).round(4)
-    np.float64(0.0983)
+    Examples:
+        >>> logits = np.array([[10.0, 8.0, 6.0], [7.0, 9.0, 5.0], [5.0, 4.0, 10.0]])
+        >>> cross_entropy_numpy(logits, np.array([0, 1, 2])).round(4)
+        np.float64(0.0983)
     """
     input, target, weight, ignore_index = _as_numpy(input, target, weight, ignore_index)
     probabilities = _check_cross_entropy(input, target, weight, ignore_index, reduction,
@@ -323,8 +325,9 @@ def cross_entropy_grad(input, target, weight=None, ignore_index=-100, reduction=
     ``dL/dz = p * sum_c(w[c] t[c]) - w * t``, which is ``w[y] (p - onehot(y))`` for a
     hard target without smoothing. ``mean`` divides by the same denominator as the loss.
 
-    >>> cross_entropy_grad(np.array([[0.0, 0.0]]), np.array([1]))
-    (array([[ 0.5, -0.5]]),)
+    Examples:
+        >>> cross_entropy_grad(np.array([[0.0, 0.0]]), np.array([1]))
+        (array([[ 0.5, -0.5]]),)
     """
     input, target, weight, ignore_index = _as_numpy(input, target, weight, ignore_index)
     probabilities = _check_cross_entropy(input, target, weight, ignore_index, reduction,

@@ -80,9 +80,10 @@ def poisson_nll_loss_numpy(input, target, log_input=True, full=False, eps=1e-8,
     ``exp(input) - target * input`` or ``input - target * log(input + eps)``.
     ``full=True`` adds Stirling's approximation of ``log(target!)`` where ``target > 1``.
 
-    >>> poisson_nll_loss_numpy(np.log(np.array([2.0, 2.0])), np.array([0.0, 3.0]),
-    ...                        reduction="none")
-    array([ 2.        , -0.07944154])
+    Examples:
+        >>> poisson_nll_loss_numpy(np.log(np.array([2.0, 2.0])), np.array([0.0, 3.0]),
+        ...                        reduction="none")
+        array([ 2.        , -0.07944154])
     """
     input, target, log_input, full, eps, _ = _check_poisson(
         input, target, log_input, full, eps, reduction, prepare_numpy)
@@ -104,9 +105,10 @@ def poisson_nll_loss_grad(input, target, log_input=True, full=False, eps=1e-8,
     ``exp(input) - target`` (log-rates) or ``1 - target / (input + eps)`` (rates),
     divided by the number of elements for ``mean``. ``full`` does not change it.
 
-    >>> poisson_nll_loss_grad(np.log(np.array([2.0, 2.0])), np.array([0.0, 3.0]),
-    ...                       reduction="sum")
-    (array([ 2., -1.]),)
+    Examples:
+        >>> poisson_nll_loss_grad(np.log(np.array([2.0, 2.0])), np.array([0.0, 3.0]),
+        ...                       reduction="sum")
+        (array([ 2., -1.]),)
     """
     input, target, log_input, full, eps, shape = _check_poisson(
         input, target, log_input, full, eps, reduction, prepare_numpy)
@@ -195,9 +197,10 @@ def gaussian_nll_loss_numpy(input, target, var, full=False, eps=1e-6, reduction=
     ``var``: ``1/2 (log v + (input - target)^2 / v)`` with ``v = max(var, eps)``;
     ``full=True`` adds ``1/2 log(2 pi)``.
 
-    >>> gaussian_nll_loss_numpy(np.array([0.0, 0.0]), np.array([1.0, 3.0]),
-    ...                         np.array([1.0, 4.0]), reduction="none")
-    array([0.5       , 1.81814718])
+    Examples:
+        >>> gaussian_nll_loss_numpy(np.array([0.0, 0.0]), np.array([1.0, 3.0]),
+        ...                         np.array([1.0, 4.0]), reduction="none")
+        array([0.5       , 1.81814718])
     """
     input, target, var, full, eps, _ = _check_gaussian(
         input, target, var, full, eps, reduction, prepare_numpy)
@@ -218,9 +221,10 @@ def gaussian_nll_loss_grad(input, target, var, full=False, eps=1e-6, reduction="
     the gradient is the formula at ``v = eps``, not 0. A float ``var`` gets the summed
     gradient as a 0-d array.
 
-    >>> gaussian_nll_loss_grad(np.array([0.0, 0.0]), np.array([1.0, 3.0]),
-    ...                        np.array([1.0, 4.0]), reduction="sum")
-    (array([-1.  , -0.75]), array([ 0.     , -0.15625]))
+    Examples:
+        >>> gaussian_nll_loss_grad(np.array([0.0, 0.0]), np.array([1.0, 3.0]),
+        ...                        np.array([1.0, 4.0]), reduction="sum")
+        (array([-1.  , -0.75]), array([ 0.     , -0.15625]))
     """
     scalar_var = isinstance(var, float)
     var_shape = np.shape(var if scalar_var else as_array(var, "var"))

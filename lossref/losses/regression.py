@@ -49,8 +49,9 @@ def _check_delta(delta) -> float:
 def mse_loss_numpy(input, target, reduction="mean", weight=None):
     """Mean squared error: ``w * (input - target)**2``, reduced.
 
-    >>> mse_loss_numpy(np.array([1.5, 2.5, 3.5]), np.array([1.0, 2.0, 3.0]))
-    np.float64(0.25)
+    Examples:
+        >>> mse_loss_numpy(np.array([1.5, 2.5, 3.5]), np.array([1.0, 2.0, 3.0]))
+        np.float64(0.25)
     """
     input, target, weight, _ = prepare_numpy(input, target, reduction, weight)
     return weighted_reduce((input - target) ** 2, reduction, weight, MEAN_BY_WEIGHT)
@@ -63,8 +64,9 @@ def mse_loss_grad(input, target, reduction="mean", weight=None):
     """Gradient of :func:`mse_loss_numpy` with respect to ``input``: ``2 w (input - target)``,
     divided by ``N`` (or ``sum(w)``) for ``mean``.
 
-    >>> mse_loss_grad(np.array([1.5, 2.5, 3.5]), np.array([1.0, 2.0, 3.0]))
-    (array([0.33333333, 0.33333333, 0.33333333]),)
+    Examples:
+        >>> mse_loss_grad(np.array([1.5, 2.5, 3.5]), np.array([1.0, 2.0, 3.0]))
+        (array([0.33333333, 0.33333333, 0.33333333]),)
     """
     input, target, weight, shape = prepare_numpy(input, target, reduction, weight)
     scale = grad_scale(shape, reduction, weight, MEAN_BY_WEIGHT, input.dtype)
@@ -88,8 +90,9 @@ def mse_loss_torch(input, target, reduction="mean", weight=None):
 def l1_loss_numpy(input, target, reduction="mean", weight=None):
     """Mean absolute error: ``w * |input - target|``, reduced.
 
-    >>> l1_loss_numpy(np.array([1.5, 2.5, 3.5]), np.array([1.0, 2.0, 3.0]))
-    np.float64(0.5)
+    Examples:
+        >>> l1_loss_numpy(np.array([1.5, 2.5, 3.5]), np.array([1.0, 2.0, 3.0]))
+        np.float64(0.5)
     """
     input, target, weight, _ = prepare_numpy(input, target, reduction, weight)
     return weighted_reduce(np.abs(input - target), reduction, weight, MEAN_BY_WEIGHT)
@@ -103,8 +106,9 @@ def l1_loss_grad(input, target, reduction="mean", weight=None):
     with ``sign(0) = 0`` (the subgradient torch uses), divided by ``N`` (or ``sum(w)``) for
     ``mean``.
 
-    >>> l1_loss_grad(np.array([0.0, 1.0, 5.0]), np.array([0.0, 2.0, 3.0]), reduction="sum")
-    (array([ 0., -1.,  1.]),)
+    Examples:
+        >>> l1_loss_grad(np.array([0.0, 1.0, 5.0]), np.array([0.0, 2.0, 3.0]), reduction="sum")
+        (array([ 0., -1.,  1.]),)
     """
     input, target, weight, shape = prepare_numpy(input, target, reduction, weight)
     scale = grad_scale(shape, reduction, weight, MEAN_BY_WEIGHT, input.dtype)
@@ -135,8 +139,9 @@ def _smooth_l1_numpy(r, beta):
 def smooth_l1_loss_numpy(input, target, reduction="mean", beta=1.0):
     """Smooth L1: ``0.5 r**2 / beta`` where ``|r| < beta``, ``|r| - 0.5 beta`` elsewhere.
 
-    >>> smooth_l1_loss_numpy(np.array([0.5, 3.0]), np.zeros(2), reduction="none")
-    array([0.125, 2.5  ])
+    Examples:
+        >>> smooth_l1_loss_numpy(np.array([0.5, 3.0]), np.zeros(2), reduction="none")
+        array([0.125, 2.5  ])
     """
     beta = _check_beta(beta)
     input, target, _, _ = prepare_numpy(input, target, reduction)
@@ -150,8 +155,9 @@ def smooth_l1_loss_grad(input, target, reduction="mean", beta=1.0):
     """Gradient of :func:`smooth_l1_loss_numpy` with respect to ``input``: the residual
     clipped to ``[-beta, beta]``, divided by ``beta`` (``sign(r)`` when ``beta = 0``).
 
-    >>> smooth_l1_loss_grad(np.array([-3.0, 0.5, 3.0]), np.zeros(3), reduction="sum")
-    (array([-1. ,  0.5,  1. ]),)
+    Examples:
+        >>> smooth_l1_loss_grad(np.array([-3.0, 0.5, 3.0]), np.zeros(3), reduction="sum")
+        (array([-1. ,  0.5,  1. ]),)
     """
     beta = _check_beta(beta)
     input, target, _, shape = prepare_numpy(input, target, reduction)
@@ -186,8 +192,9 @@ def huber_loss_numpy(input, target, reduction="mean", delta=1.0, weight=None):
     """Huber: ``0.5 r**2`` where ``|r| < delta``, ``delta (|r| - 0.5 delta)`` elsewhere;
     times ``weight``; ``mean`` divides by the number of elements even with a weight.
 
-    >>> huber_loss_numpy(np.array([0.5, 3.0]), np.zeros(2), reduction="none", delta=2.0)
-    array([0.125, 4.   ])
+    Examples:
+        >>> huber_loss_numpy(np.array([0.5, 3.0]), np.zeros(2), reduction="none", delta=2.0)
+        array([0.125, 4.   ])
     """
     delta = _check_delta(delta)
     input, target, weight, _ = prepare_numpy(input, target, reduction, weight)
@@ -203,8 +210,9 @@ def huber_loss_grad(input, target, reduction="mean", delta=1.0, weight=None):
     """Gradient of :func:`huber_loss_numpy` with respect to ``input``: the residual clipped
     to ``[-delta, delta]``, times ``weight``, divided by ``N`` for ``mean``.
 
-    >>> huber_loss_grad(np.array([-3.0, 0.5, 3.0]), np.zeros(3), reduction="sum", delta=2.0)
-    (array([-2. ,  0.5,  2. ]),)
+    Examples:
+        >>> huber_loss_grad(np.array([-3.0, 0.5, 3.0]), np.zeros(3), reduction="sum", delta=2.0)
+        (array([-2. ,  0.5,  2. ]),)
     """
     delta = _check_delta(delta)
     input, target, weight, shape = prepare_numpy(input, target, reduction, weight)

@@ -66,8 +66,9 @@ def log_cosh_loss_numpy(input, target, *, reduction="mean"):
     """Log-cosh loss ``log(cosh(input - target))``, reduced; finite for ``|x|`` up to the
     largest float (``|x| - log 2`` there).
 
-    >>> log_cosh_loss_numpy(np.array([0.0, 1.0, 1e300]), np.zeros(3), reduction="none")
-    array([0.00000000e+000, 4.33780830e-001, 1.00000000e+300])
+    Examples:
+        >>> log_cosh_loss_numpy(np.array([0.0, 1.0, 1e300]), np.zeros(3), reduction="none")
+        array([0.00000000e+000, 4.33780830e-001, 1.00000000e+300])
     """
     input, target, _, _ = prepare_numpy(input, target, reduction)
     return weighted_reduce(_log_cosh_numpy(input - target), reduction)
@@ -80,8 +81,9 @@ def log_cosh_loss_grad(input, target, *, reduction="mean"):
     """Gradient of :func:`log_cosh_loss_numpy` with respect to ``input``:
     ``tanh(input - target)``, divided by the number of elements for ``mean``.
 
-    >>> log_cosh_loss_grad(np.array([0.0, 1.0, 1e300]), np.zeros(3), reduction="sum")
-    (array([0.        , 0.76159416, 1.        ]),)
+    Examples:
+        >>> log_cosh_loss_grad(np.array([0.0, 1.0, 1e300]), np.zeros(3), reduction="sum")
+        (array([0.        , 0.76159416, 1.        ]),)
     """
     input, target, _, shape = prepare_numpy(input, target, reduction)
     scale = grad_scale(shape, reduction, dtype=input.dtype)
@@ -114,9 +116,10 @@ def quantile_loss_numpy(input, target, *, quantile=0.5, reduction="mean"):
 
     Its minimiser over a constant prediction is the ``tau``-quantile of the targets.
 
-    >>> quantile_loss_numpy(np.zeros(2), np.array([1.0, -1.0]), quantile=0.9,
-    ...                     reduction="none")
-    array([0.9, 0.1])
+    Examples:
+        >>> quantile_loss_numpy(np.zeros(2), np.array([1.0, -1.0]), quantile=0.9,
+        ...                     reduction="none")
+        array([0.9, 0.1])
     """
     tau = _check_quantile(quantile)
     input, target, _, _ = prepare_numpy(input, target, reduction)
@@ -133,9 +136,10 @@ def quantile_loss_grad(input, target, *, quantile=0.5, reduction="mean"):
     where they are equal (the midpoint of the subdifferential ``[-tau, 1 - tau]``; 0 for
     ``tau = 1/2``, like torch's ``l1_loss`` at 0).
 
-    >>> quantile_loss_grad(np.zeros(3), np.array([1.0, 0.0, -1.0]), quantile=0.9,
-    ...                    reduction="sum")
-    (array([-0.9, -0.4,  0.1]),)
+    Examples:
+        >>> quantile_loss_grad(np.zeros(3), np.array([1.0, 0.0, -1.0]), quantile=0.9,
+        ...                    reduction="sum")
+        (array([-0.9, -0.4,  0.1]),)
     """
     tau = _check_quantile(quantile)
     input, target, _, shape = prepare_numpy(input, target, reduction)
@@ -172,9 +176,10 @@ def tukey_biweight_loss_numpy(input, target, *, c=4.685, reduction="mean"):
     cancellation for small ``r``), and ``r/c`` is clipped to ``[-1, 1]``, which gives
     ``c^2/6`` beyond ``c`` without a branch.
 
-    >>> tukey_biweight_loss_numpy(np.array([0.0, 1.0, 10.0]), np.zeros(3), c=2.0,
-    ...                           reduction="none").round(6)
-    array([0.      , 0.385417, 0.666667])
+    Examples:
+        >>> tukey_biweight_loss_numpy(np.array([0.0, 1.0, 10.0]), np.zeros(3), c=2.0,
+        ...                           reduction="none").round(6)
+        array([0.      , 0.385417, 0.666667])
     """
     c = _check_c(c)
     input, target, _, _ = prepare_numpy(input, target, reduction)
@@ -189,9 +194,10 @@ def tukey_biweight_loss_grad(input, target, *, c=4.685, reduction="mean"):
     """Gradient of :func:`tukey_biweight_loss_numpy` with respect to ``input``:
     ``psi(r) = r (1 - (r/c)^2)^2`` for ``|r| <= c`` and 0 beyond (redescending).
 
-    >>> tukey_biweight_loss_grad(np.array([0.0, 1.0, 10.0]), np.zeros(3), c=2.0,
-    ...                          reduction="sum")
-    (array([0.    , 0.5625, 0.    ]),)
+    Examples:
+        >>> tukey_biweight_loss_grad(np.array([0.0, 1.0, 10.0]), np.zeros(3), c=2.0,
+        ...                          reduction="sum")
+        (array([0.    , 0.5625, 0.    ]),)
     """
     c = _check_c(c)
     input, target, _, shape = prepare_numpy(input, target, reduction)

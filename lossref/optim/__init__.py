@@ -1,12 +1,13 @@
 """Optimizer records. ``optim.sgd`` is a :class:`lossref.registry.Optimizer`.
 
->>> from lossref import optim
->>> sorted(optim.OPTIMIZERS)
-['sgd']
->>> optim.get("SGD")
-Traceback (most recent call last):
-...
-KeyError: "no optimizer named 'SGD'; did you mean 'sgd'? ..."
+Examples:
+    >>> from lossref import optim
+    >>> sorted(optim.OPTIMIZERS)
+    ['sgd']
+    >>> optim.get("SGD")
+    Traceback (most recent call last):
+    ...
+    KeyError: "no optimizer named 'SGD'; did you mean 'sgd'? ..."
 """
 
 from lossref.optim._base import NumpyOptimizer

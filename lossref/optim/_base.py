@@ -172,11 +172,12 @@ class NumpyOptimizer:
         ``"step_count"``. The parameters themselves are not in it (save them apart, as
         in torch).
 
-        >>> from lossref.optim import SGDNumpy
-        >>> opt = SGDNumpy([np.zeros(2)], lr=0.1, momentum=0.9)
-        >>> opt.step([np.ones(2)])
-        >>> opt.state_dict()["state"]
-        {0: {'momentum_buffer': array([1., 1.])}}
+        Examples:
+            >>> from lossref.optim import SGDNumpy
+            >>> opt = SGDNumpy([np.zeros(2)], lr=0.1, momentum=0.9)
+            >>> opt.step([np.ones(2)])
+            >>> opt.state_dict()["state"]
+            {0: {'momentum_buffer': array([1., 1.])}}
         """
         return {
             "state": {i: copy.deepcopy(s) for i, s in enumerate(self.state) if s},

@@ -37,11 +37,12 @@ def _scalar(value, name):
 class SGDNumpy(NumpyOptimizer):
     """torch.optim.SGD on NumPy arrays.
 
-    >>> w = np.array([1.0, -2.0])
-    >>> opt = SGDNumpy([w], lr=0.1, momentum=0.9)
-    >>> opt.step([np.array([1.0, 1.0])]); opt.step([np.array([1.0, 1.0])])
-    >>> w  # first step moves by 0.1, second by 0.1 * (0.9 + 1)
-    array([ 0.71, -2.29])
+    Examples:
+        >>> w = np.array([1.0, -2.0])
+        >>> opt = SGDNumpy([w], lr=0.1, momentum=0.9)
+        >>> opt.step([np.array([1.0, 1.0])]); opt.step([np.array([1.0, 1.0])])
+        >>> w  # first step moves by 0.1, second by 0.1 * (0.9 + 1)
+        array([ 0.71, -2.29])
     """
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
