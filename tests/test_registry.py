@@ -217,3 +217,20 @@ def test_every_loss_has_cases_in_each_dtype(rec, dtype):
                   and np.issubdtype(a.dtype, np.floating)]
         assert floats and all(a.dtype == dtype for a in floats), (
             f"{rec.name} case {case.id}: float arguments must have dtype {np.dtype(dtype)}")
+
+
+@pytest.mark.parametrize("rec", LOSSES.values(), ids=list(LOSSES))
+@pytest.mark.parametrize("entry", ["numpy", "grad", "torch"])
+def test_options_torch_does_not_have_are_keyword_only(rec, entry):
+    """An option torch's function does not have (every option of a loss torch lacks, such
+    as ``quantile`` or ``c``) is keyword-only, so argument order cannot differ from one
+    loss to the next; the data arguments (the positions of a case) stay positional."""
+    n_data = len(next(iter(rec.cases(np.float64))).args)
+    torch_names = (set() if rec.builtin is None
+                   else set(inspect.signature(rec.builtin).parameters))
+    for position, param in enumerate(inspect.signature(getattr(rec, entry)).parameters.values()):
+        if position < n_data:
+            assert param.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD, param.name
+        elif param.name not in torch_names:
+            assert param.kind is inspect.Parameter.KEYWORD_ONLY, (
+                f"{rec.name}.{entry}: {param.name!r} is not torch's, so it must be keyword-only")
