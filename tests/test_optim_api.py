@@ -87,31 +87,10 @@ def test_a_torch_state_dict_loads_and_continues_like_torch(rec, options):
                                       NUMPY_RTOL[np.float64], f"step {step}")
 
 
-@pytest.mark.parametrize("rec, options", list(grid_params()))
-def test_learning_rate_schedule_through_param_groups_matches_torch(rec, options):
-    """``opt.param_groups[0]["lr"] = ...`` between steps, the same line as in torch."""
-    problem = Problem(np.float64)
-    opt = rec.numpy([p.copy() for p in problem.start], **options)
-    params = [torch.tensor(p.copy(), requires_grad=True) for p in problem.start]
-    builtin = rec.builtin(params, **options)
-    numpy_path, torch_path = [], []
-    for step in range(STEPS):
-        lr = options["lr"] / (1 + step / 5)
-        opt.param_groups[0]["lr"] = lr
-        builtin.param_groups[0]["lr"] = lr
-        grads = problem.grads(opt.params, step)
-        opt.step(grads)
-        for p, g in zip(params, grads, strict=True):
-            p.grad = torch.tensor(g)
-        builtin.step()
-        numpy_path.append([p.copy() for p in opt.params])
-        torch_path.append([p.detach().numpy().copy() for p in params])
-    assert_trajectories_close(numpy_path, torch_path, NUMPY_RTOL[np.float64], "schedule")
-    assert opt.defaults["lr"] == options["lr"], "defaults keeps the constructor's value"
-
-
-@pytest.mark.parametrize("rec, options", list(grid_params()))
-def test_a_none_gradient_skips_that_parameter_like_torch(rec, options):
+def side_by_side(rec, options, before_step):
+    """``.numpy`` and ``.builtin`` fed the same gradients for STEPS steps; ``before_step(
+    step, optimizers, grads)`` may change both learning rates or drop a gradient (None).
+    Returns both trajectories and the NumPy optimizer."""
     problem = Problem(np.float64)
     opt = rec.numpy([p.copy() for p in problem.start], **options)
     params = [torch.tensor(p.copy(), requires_grad=True) for p in problem.start]
@@ -119,14 +98,35 @@ def test_a_none_gradient_skips_that_parameter_like_torch(rec, options):
     numpy_path, torch_path = [], []
     for step in range(STEPS):
         grads = problem.grads(opt.params, step)
-        if step % 3 == 1:
-            grads[0] = None  # params[0] gets no gradient this step
+        before_step(step, (opt, builtin), grads)
         opt.step(grads)
         for p, g in zip(params, grads, strict=True):
             p.grad = None if g is None else torch.tensor(g)
         builtin.step()
         numpy_path.append([p.copy() for p in opt.params])
         torch_path.append([p.detach().numpy().copy() for p in params])
+    return numpy_path, torch_path, opt
+
+
+@pytest.mark.parametrize("rec, options", list(grid_params()))
+def test_learning_rate_schedule_through_param_groups_matches_torch(rec, options):
+    """``opt.param_groups[0]["lr"] = ...`` between steps, the same line as in torch."""
+    def schedule(step, optimizers, grads):
+        for optimizer in optimizers:
+            optimizer.param_groups[0]["lr"] = options["lr"] / (1 + step / 5)
+
+    numpy_path, torch_path, opt = side_by_side(rec, options, schedule)
+    assert_trajectories_close(numpy_path, torch_path, NUMPY_RTOL[np.float64], "schedule")
+    assert opt.defaults["lr"] == options["lr"], "defaults keeps the constructor's value"
+
+
+@pytest.mark.parametrize("rec, options", list(grid_params()))
+def test_a_none_gradient_skips_that_parameter_like_torch(rec, options):
+    def drop_first(step, optimizers, grads):
+        if step % 3 == 1:
+            grads[0] = None  # params[0] gets no gradient this step
+
+    numpy_path, torch_path, _ = side_by_side(rec, options, drop_first)
     assert_trajectories_close(numpy_path, torch_path, NUMPY_RTOL[np.float64], "None grads")
     for step in range(1, STEPS, 3):  # exactly unchanged: nothing touched params[0]
         np.testing.assert_array_equal(numpy_path[step][0], numpy_path[step - 1][0])
