@@ -82,7 +82,8 @@ def _references(name: str) -> str:
         return ""
     items = []
     for ref in record.references:
-        ident = f"doi:{ref.doi}" if ref.doi else f"arXiv:{ref.arxiv}"
+        ident = (f"doi:{ref.doi}" if ref.doi else f"arXiv:{ref.arxiv}" if ref.arxiv
+                 else ref.link.split("://", 1)[-1])
         venue = f" *{ref.venue}*." if ref.venue else ""
         items.append(f"- {ref.authors} ({ref.year}). {ref.title}.{venue} [{ident}]({ref.url})")
     return "\n".join(items)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import importlib
+import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from lossref._checks import is_tensor
+from lossref.properties import Properties
 
 __all__ = ["Case", "Loss", "Optimizer", "Reference", "LOSSES", "OPTIMIZERS", "lookup",
            "register"]
@@ -20,7 +22,8 @@ __all__ = ["Case", "Loss", "Optimizer", "Reference", "LOSSES", "OPTIMIZERS", "lo
 
 @dataclasses.dataclass(frozen=True)
 class Reference:
-    """A citable source: ``doi`` or ``arxiv`` (at least one) identifies it."""
+    """A citable source, identified by its ``doi`` or ``arxiv`` id, or, for a source that
+    has neither (a PMLR paper, a lecture), by ``link``, the publisher's stable page."""
 
     authors: str
     title: str
@@ -28,14 +31,18 @@ class Reference:
     venue: str = ""
     doi: str | None = None
     arxiv: str | None = None
+    link: str | None = None
 
     @property
     def url(self) -> str:
+        """Where the source is: the DOI, else the arXiv page, else ``link``."""
         if self.doi:
             return f"https://doi.org/{self.doi}"
         if self.arxiv:
             return f"https://arxiv.org/abs/{self.arxiv}"
-        raise ValueError(f"reference {self.title!r} has neither a DOI nor an arXiv id")
+        if self.link:
+            return self.link
+        raise ValueError(f"reference {self.title!r} has no DOI, arXiv id or link")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,6 +99,9 @@ class Loss:
         wrt: positions of the positional arguments that ``grad`` differentiates.
         cases: ``cases(dtype)`` yields :class:`Case` objects for the parity tests.
         references: original papers.
+        declare: ``declare(**kwargs)`` returns the loss's
+            :class:`~lossref.properties.Properties` at those keyword arguments; read it
+            through :meth:`properties`.
     """
 
     name: str
@@ -105,11 +115,32 @@ class Loss:
     cases: Callable[[Any], Iterator[Case]]
     wrt: tuple[int, ...] = (0,)
     references: tuple[Reference, ...] = ()
+    declare: Callable[..., Properties] | None = None
 
     @property
     def builtin(self) -> Callable[..., Any] | None:
         """The torch function this loss mirrors (None if torch has none)."""
         return _resolve(self.builtin_path)
+
+    def properties(self, **kwargs: Any) -> Properties:
+        """The declared (and tested) properties at the keyword arguments ``kwargs``;
+        options that do not change them (``reduction``, ``weight``, ...) are accepted and
+        ignored, unknown names are a ``TypeError``.
+
+        Examples:
+            >>> from lossref import losses
+            >>> p = losses.smooth_l1_loss.properties(beta=0.5)
+            >>> p.convex, p.smooth, p.grad_lipschitz, p.grad_bound, p.minimiser
+            (True, True, 2.0, 1.0, 'm-estimate')
+        """
+        accepted = inspect.signature(self.numpy).parameters
+        unknown = sorted(set(kwargs) - set(accepted))
+        if unknown:
+            raise TypeError(f"{self.name}.properties() got unknown keyword arguments {unknown}")
+        own = inspect.signature(self.declare).parameters
+        values = {name: p.default for name, p in own.items()}
+        values.update({k: v for k, v in kwargs.items() if k in own})
+        return dataclasses.replace(self.declare(**values), parameters=values)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """:attr:`torch` if any positional argument is a tensor, else :attr:`numpy`."""
@@ -187,5 +218,8 @@ def register(record: Loss | Optimizer) -> Any:
         raise ValueError(f"{type(record).__name__} {record.name!r} is already registered")
     if not record.references:
         raise ValueError(f"{record.name!r}: a record needs at least one reference")
+    if isinstance(record, Loss) and record.declare is None:
+        raise ValueError(f"{record.name!r}: a loss needs its declared properties "
+                         "(declare=..., returning a lossref.properties.Properties)")
     registry[record.name] = record
     return record

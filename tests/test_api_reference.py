@@ -226,8 +226,8 @@ def test_a_path_that_does_not_import_is_reported():
 
 
 @pytest.mark.parametrize("options, message", [
-    ("    options:\n      members: [value_and_grad, builtin]\n", "leaves out ['__call__']"),
-    ("    options:\n      members: [__call__, builtin]\n", "leaves out ['value_and_grad']"),
+    ("    options:\n      members: [value_and_grad, properties, builtin]\n", "leaves out ['__call__']"),
+    ("    options:\n      members: [__call__, properties, builtin]\n", "leaves out ['value_and_grad']"),
     ("    options:\n      members: false\n", "hides its members"),
     ("", "list __call__"),
 ])

@@ -129,7 +129,11 @@ def test_loss_wrt_are_positional_float_arguments(rec):
 def test_every_record_cites_a_doi_or_arxiv_id(rec):
     assert rec.references, f"{rec.name} has no reference"
     for ref in rec.references:
-        assert ref.doi or ref.arxiv, f"{ref.title!r} has neither a DOI nor an arXiv id"
+        assert ref.doi or ref.arxiv or ref.link, f"{ref.title!r} has no DOI, arXiv id or link"
+        if ref.link:  # only for sources without DOI/arXiv id: a PMLR page, a lecture
+            assert ref.link.startswith("https://") and not (ref.doi or ref.arxiv)
+        if ref.doi:  # ACM's 10.5555 prefix is a placeholder that does not resolve
+            assert not ref.doi.startswith("10.5555/"), f"{ref.doi} does not resolve"
         if ref.doi:
             assert DOI.match(ref.doi), f"malformed DOI {ref.doi!r} (no https://doi.org/ prefix)"
         if ref.arxiv:

@@ -7,6 +7,7 @@ Internally every layout is flattened to rows ``(R, C)`` with one target per row.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +28,7 @@ from lossref._checks import (
     reduce,
 )
 from lossref.losses._softmax import log_softmax_numpy, log_softmax_torch
+from lossref.properties import Properties
 from lossref.registry import Case, Loss, Reference, register
 
 __all__ = ["cross_entropy", "nll_loss"]
@@ -471,15 +473,38 @@ _SZEGEDY = Reference("C. Szegedy, V. Vanhoucke, S. Ioffe, J. Shlens, Z. Wojna",
                      "Rethinking the Inception architecture for computer vision", 2016, "CVPR",
                      arxiv="1512.00567")
 
+def _cross_entropy_properties(label_smoothing=0.0) -> Properties:
+    eps = check_in_range(label_smoothing, "label_smoothing", 0.0, 1.0)
+    return Properties(
+        convex=True, smooth=True, grad_lipschitz=0.5, grad_bound=math.sqrt(1 + (1 - eps) ** 2),
+        minimiser="distribution", breakdown_point=None, proper=eps == 0,
+        notes={"grad_lipschitz": "the Hessian diag(p) - p p^T has largest eigenvalue at most "
+                                 "1/2, reached at p = (1/2, 1/2, 0, ...)",
+               "grad_bound": "|p - t| approaches sqrt(1 + (1 - eps)^2) as p tends to a wrong "
+                             "class and C grows",
+               "proper": "the log score is strictly proper; label smoothing moves the "
+                         "minimiser to (1 - eps) q + eps / C"})
+
+
+def _nll_properties() -> Properties:
+    return Properties(
+        convex=True, smooth=True, grad_lipschitz=0.0, grad_bound=1.0,
+        minimiser="distribution", breakdown_point=None, proper=True,
+        notes={"convex": "linear in the log-probabilities",
+               "minimiser": "over log-probabilities (rows with logsumexp 0): the log score"})
+
+
 cross_entropy = register(Loss(
     name="cross_entropy", title="Cross-entropy", task="classification",
     page="losses/cross-entropy.md", numpy=cross_entropy_numpy, grad=cross_entropy_grad,
     torch=cross_entropy_torch, builtin_path="torch.nn.functional:cross_entropy",
     cases=_cross_entropy_cases, references=(_SHANNON, _BRIDLE, _SZEGEDY),
+    declare=_cross_entropy_properties,
 ))
 
 nll_loss = register(Loss(
     name="nll_loss", title="Negative log-likelihood", task="classification",
     page="losses/nll.md", numpy=nll_loss_numpy, grad=nll_loss_grad, torch=nll_loss_torch,
     builtin_path="torch.nn.functional:nll_loss", cases=_nll_cases, references=(_BRIDLE,),
+    declare=_nll_properties,
 ))

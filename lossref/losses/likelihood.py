@@ -32,6 +32,7 @@ from lossref.losses._elementwise import (
     unbroadcast,
     weighted_reduce,
 )
+from lossref.properties import Properties
 from lossref.registry import Case, Loss, Reference, register
 
 __all__ = ["gaussian_nll_loss", "poisson_nll_loss"]
@@ -323,11 +324,35 @@ _NIX = Reference("D. A. Nix, A. S. Weigend", "Estimating the mean and variance o
 _KENDALL = Reference("A. Kendall, Y. Gal", "What uncertainties do we need in Bayesian deep "
                      "learning for computer vision?", 2017, "NeurIPS", arxiv="1703.04977")
 
+def _poisson_properties(log_input=True, full=False, eps=1e-8) -> Properties:
+    log_input, _ = check_flag(log_input, "log_input"), check_flag(full, "full")
+    _check_eps(eps)
+    return Properties(
+        convex=True, smooth=True, grad_lipschitz=None, grad_bound=None, minimiser="mean",
+        breakdown_point=0.0, proper=None, link="log" if log_input else "identity",
+        notes={"grad_lipschitz": ("the second derivative exp(x) is unbounded" if log_input
+                                  else "the second derivative y / (x + eps)^2 is unbounded"),
+               "minimiser": ("exp(c) = E[Y]: the log of the mean" if log_input
+                             else "c + eps = E[Y]: the mean, up to eps")})
+
+
+def _gaussian_properties(full=False, eps=1e-6) -> Properties:
+    check_flag(full, "full")
+    _check_eps(eps)
+    return Properties(
+        convex=False, smooth=True, grad_lipschitz=None, grad_bound=None, minimiser="mean",
+        breakdown_point=0.0, proper=None,
+        notes={"convex": "convex in the mean for a fixed variance, not in the variance: "
+                         "d2/dv2 = -1/(2v^2) + r^2/v^3 < 0 for v > 2 r^2",
+               "smooth": "on variances above eps (below, the clamp makes the loss flat)",
+               "minimiser": "of the mean, for a fixed variance"})
+
+
 poisson_nll_loss = register(Loss(
     name="poisson_nll_loss", title="Poisson negative log-likelihood", task="regression",
     page="losses/poisson-nll.md", numpy=poisson_nll_loss_numpy, grad=poisson_nll_loss_grad,
     torch=poisson_nll_loss_torch, builtin_path="torch.nn.functional:poisson_nll_loss",
-    cases=_poisson_cases, references=(_NELDER,),
+    cases=_poisson_cases, references=(_NELDER,), declare=_poisson_properties,
 ))
 
 gaussian_nll_loss = register(Loss(
@@ -335,4 +360,5 @@ gaussian_nll_loss = register(Loss(
     page="losses/gaussian-nll.md", numpy=gaussian_nll_loss_numpy, grad=gaussian_nll_loss_grad,
     torch=gaussian_nll_loss_torch, builtin_path="torch.nn.functional:gaussian_nll_loss",
     cases=_gaussian_cases, wrt=(0, 2), references=(_NIX, _KENDALL),
+    declare=_gaussian_properties,
 ))

@@ -24,6 +24,7 @@ from lossref.losses._elementwise import (
     unbroadcast,
     weighted_reduce,
 )
+from lossref.properties import Properties
 from lossref.registry import Case, Loss, Reference, register
 
 __all__ = ["huber_loss", "l1_loss", "mse_loss", "smooth_l1_loss"]
@@ -320,18 +321,53 @@ _HUBER = Reference("P. J. Huber", "Robust estimation of a location parameter", 1
                    "The Annals of Mathematical Statistics 35(1)", doi="10.1214/aoms/1177703732")
 _GIRSHICK = Reference("R. Girshick", "Fast R-CNN", 2015, "ICCV", arxiv="1504.08083")
 
+def _mse_properties() -> Properties:
+    return Properties(
+        convex=True, smooth=True, grad_lipschitz=2.0, grad_bound=None, minimiser="mean",
+        breakdown_point=0.0, proper=None,
+        notes={"grad_lipschitz": "the second derivative of r^2 is 2",
+               "minimiser": "E[(c - Y)^2] = Var Y + (c - E Y)^2, for any Y of finite variance"})
+
+
+def _l1_properties() -> Properties:
+    return Properties(
+        convex=True, smooth=False, grad_lipschitz=None, grad_bound=1.0, minimiser="median",
+        breakdown_point=0.5, proper=None,
+        notes={"smooth": "the gradient sign(r) jumps from -1 to 1 at r = 0"})
+
+
+def _smooth_l1_properties(beta=1.0) -> Properties:
+    beta = _check_beta(beta)
+    if beta == 0:  # the L1 limit
+        return _l1_properties()
+    return Properties(
+        convex=True, smooth=True, grad_lipschitz=1 / beta, grad_bound=1.0,
+        minimiser="m-estimate", breakdown_point=0.5, proper=None,
+        notes={"grad_lipschitz": "the second derivative is 1/beta inside |r| < beta, 0 outside",
+               "breakdown_point": "a bounded, monotone psi: Huber's location M-estimate"})
+
+
+def _huber_properties(delta=1.0) -> Properties:
+    delta = _check_delta(delta)
+    return Properties(
+        convex=True, smooth=True, grad_lipschitz=1.0, grad_bound=delta,
+        minimiser="m-estimate", breakdown_point=0.5, proper=None,
+        notes={"grad_lipschitz": "the second derivative is 1 inside |r| < delta, 0 outside",
+               "breakdown_point": "a bounded, monotone psi: Huber's location M-estimate"})
+
+
 mse_loss = register(Loss(
     name="mse_loss", title="Mean squared error", task="regression", page="losses/mse.md",
     numpy=mse_loss_numpy, grad=mse_loss_grad, torch=mse_loss_torch,
     builtin_path="torch.nn.functional:mse_loss", cases=_mse_l1_cases, wrt=(0,),
-    references=(_STIGLER,),
+    references=(_STIGLER,), declare=_mse_properties,
 ))
 
 l1_loss = register(Loss(
     name="l1_loss", title="Mean absolute error (L1)", task="regression", page="losses/l1.md",
     numpy=l1_loss_numpy, grad=l1_loss_grad, torch=l1_loss_torch,
     builtin_path="torch.nn.functional:l1_loss", cases=_mse_l1_cases, wrt=(0,),
-    references=(_KOENKER,),
+    references=(_KOENKER,), declare=_l1_properties,
 ))
 
 smooth_l1_loss = register(Loss(
@@ -339,11 +375,12 @@ smooth_l1_loss = register(Loss(
     page="losses/smooth-l1-huber.md", numpy=smooth_l1_loss_numpy, grad=smooth_l1_loss_grad,
     torch=smooth_l1_loss_torch, builtin_path="torch.nn.functional:smooth_l1_loss",
     cases=_smooth_l1_cases, wrt=(0,), references=(_GIRSHICK, _HUBER),
+    declare=_smooth_l1_properties,
 ))
 
 huber_loss = register(Loss(
     name="huber_loss", title="Huber", task="regression", page="losses/smooth-l1-huber.md",
     numpy=huber_loss_numpy, grad=huber_loss_grad, torch=huber_loss_torch,
     builtin_path="torch.nn.functional:huber_loss", cases=_huber_cases, wrt=(0,),
-    references=(_HUBER,),
+    references=(_HUBER,), declare=_huber_properties,
 ))

@@ -23,6 +23,7 @@ from lossref.losses._elementwise import (
     unbroadcast,
     weighted_reduce,
 )
+from lossref.properties import Properties
 from lossref.registry import Case, Loss, Reference, register
 
 __all__ = ["log_cosh_loss", "quantile_loss", "tukey_biweight_loss"]
@@ -280,22 +281,52 @@ _BEATON = Reference("A. E. Beaton, J. W. Tukey", "The fitting of power series, m
                     "polynomials, illustrated on band-spectroscopic data", 1974,
                     "Technometrics 16(2)", doi="10.1080/00401706.1974.10489171")
 
+def _log_cosh_properties() -> Properties:
+    return Properties(
+        convex=True, smooth=True, grad_lipschitz=1.0, grad_bound=1.0,
+        minimiser="m-estimate", breakdown_point=0.5, proper=None,
+        notes={"grad_lipschitz": "the second derivative sech(r)^2 is at most 1, at r = 0",
+               "grad_bound": "the gradient tanh(r) tends to +-1"})
+
+
+def _quantile_properties(quantile=0.5) -> Properties:
+    tau = _check_quantile(quantile)
+    return Properties(
+        convex=True, smooth=False, grad_lipschitz=None, grad_bound=max(tau, 1 - tau),
+        minimiser="quantile", breakdown_point=min(tau, 1 - tau), proper=None,
+        notes={"breakdown_point": "outliers above move the estimate once they exceed a "
+                                  "fraction 1 - tau, outliers below once they exceed tau"})
+
+
+def _tukey_properties(c=4.685) -> Properties:
+    c = _check_c(c)
+    return Properties(
+        convex=False, smooth=True, grad_lipschitz=1.0,
+        grad_bound=c * 16 / (25 * math.sqrt(5)), minimiser="m-estimate",
+        breakdown_point=0.5, proper=None,
+        notes={"grad_lipschitz": "psi'(r) = (1 - u^2)(1 - 5u^2), u = r/c, lies in [-0.8, 1]",
+               "grad_bound": "psi(r) = c u (1 - u^2)^2 peaks at u = 1/sqrt(5)",
+               "breakdown_point": "rho is bounded: far outliers add a constant; the global "
+                                  "minimiser follows the majority"})
+
+
 log_cosh_loss = register(Loss(
     name="log_cosh_loss", title="Log-cosh", task="regression", page="losses/log-cosh.md",
     numpy=log_cosh_loss_numpy, grad=log_cosh_loss_grad, torch=log_cosh_loss_torch,
     builtin_path=None, cases=_log_cosh_cases, references=(_SALEH,),
+    declare=_log_cosh_properties,
 ))
 
 quantile_loss = register(Loss(
     name="quantile_loss", title="Quantile (pinball)", task="regression",
     page="losses/quantile.md", numpy=quantile_loss_numpy, grad=quantile_loss_grad,
     torch=quantile_loss_torch, builtin_path=None, cases=_quantile_cases,
-    references=(_KOENKER,),
+    references=(_KOENKER,), declare=_quantile_properties,
 ))
 
 tukey_biweight_loss = register(Loss(
     name="tukey_biweight_loss", title="Tukey's biweight", task="regression",
     page="losses/robust.md", numpy=tukey_biweight_loss_numpy, grad=tukey_biweight_loss_grad,
     torch=tukey_biweight_loss_torch, builtin_path=None, cases=_tukey_cases,
-    references=(_BEATON,),
+    references=(_BEATON,), declare=_tukey_properties,
 ))

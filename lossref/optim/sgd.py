@@ -133,7 +133,7 @@ sgd = register(Optimizer(
                   "methods", 1964, "USSR Computational Mathematics and Mathematical Physics "
                   "4(5)", doi="10.1016/0041-5553(64)90137-5"),
         Reference("I. Sutskever, J. Martens, G. Dahl, G. Hinton", "On the importance of "
-                  "initialization and momentum in deep learning", 2013, "ICML (PMLR 28)",
-                  doi="10.5555/3042817.3043064"),
+                  "initialization and momentum in deep learning", 2013,
+                  "ICML, PMLR 28(3)", link="https://proceedings.mlr.press/v28/sutskever13.html"),
     ),
 ))

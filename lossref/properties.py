@@ -1,0 +1,69 @@
+"""What a statistician asks of a loss, declared once per loss and checked by the tests.
+
+``Loss.properties(**kwargs)`` returns a :class:`Properties` evaluated at the loss's
+keyword arguments (``smooth_l1_loss.properties(beta=0.5)`` reports its own constants).
+``tests/test_loss_properties.py`` checks every declaration numerically, so a wrong one
+fails the build; the site renders the records on each page and in one comparison table.
+
+All constants are per element for element-wise losses (one prediction, weight 1) and per
+row of scores for classification losses (one sample, no class weights).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+__all__ = ["MINIMISERS", "Properties"]
+
+#: What minimises the expected loss E[loss(c, Y)] over a constant prediction c.
+MINIMISERS = ("mean", "median", "quantile", "m-estimate", "distribution")
+
+
+@dataclasses.dataclass(frozen=True)
+class Properties:
+    """The declared properties of a loss at given keyword arguments.
+
+    Attributes:
+        convex: convex in the prediction argument(s) for every fixed target, on the domain.
+        smooth: continuously differentiable in the prediction everywhere on the domain.
+        grad_lipschitz: the smallest ``L`` with ``|grad(a) - grad(b)| <= L |a - b|`` (per
+            element, or per row of scores); None when no finite ``L`` exists.
+        grad_bound: ``sup |grad|`` over the domain (per element or row); None when the
+            gradient is unbounded (no bounded influence).
+        minimiser: what minimises ``E[loss(c, Y)]`` over a constant ``c``: one of
+            :data:`MINIMISERS` (``"quantile"`` is the ``quantile``-th quantile;
+            ``"distribution"``: the true class distribution).
+        link: the scale of the prediction: ``"identity"``, or ``"log"`` where the
+            prediction is the logarithm of the minimiser (Poisson with log-rates).
+        breakdown_point: of that location estimate (0 for the mean, 1/2 for the median);
+            None where the notion does not apply.
+        proper: for losses on predicted class probabilities, whether the loss is a
+            strictly proper scoring rule; None for regression losses.
+        parameters: the keyword arguments the record was evaluated at.
+        notes: one short sentence per property that needs its derivation or its scope.
+    """
+
+    convex: bool
+    smooth: bool
+    grad_lipschitz: float | None
+    grad_bound: float | None
+    minimiser: str
+    breakdown_point: float | None
+    proper: bool | None
+    link: str = "identity"
+    parameters: dict[str, Any] = dataclasses.field(default_factory=dict)
+    notes: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.minimiser not in MINIMISERS:
+            raise ValueError(f"minimiser must be one of {MINIMISERS}, got {self.minimiser!r}")
+        if self.link not in ("identity", "log"):
+            raise ValueError(f"link must be 'identity' or 'log', got {self.link!r}")
+        for name in ("grad_lipschitz", "grad_bound"):
+            value = getattr(self, name)
+            if value is not None and not (value >= 0 and math.isfinite(value)):
+                raise ValueError(f"{name} must be a finite non-negative number or None")
+        if self.breakdown_point is not None and not 0 <= self.breakdown_point <= 0.5:
+            raise ValueError("breakdown_point must be in [0, 1/2] or None")
