@@ -8,6 +8,9 @@
   the versions pinned in ``constraints.txt`` (a name missing there, or an installed version
   that differs from the pin, is a warning, so ``--strict`` fails) and the Python that
   builds the site.
+- ``<!-- lossref:properties NAME [key=value ...] -->`` and
+  ``<!-- lossref:properties-table -->`` become a loss's "Properties at a glance" block and
+  the comparison table (:mod:`properties_render`).
 - ``on_page_content`` numbers display equations. Each ``$$ ... $$`` block must carry one
   ``\\label{key}``; it becomes ``\\tag{n}``, the block gets ``id="eq-key"`` and a permalink,
   and ``{eq:key}`` in the text becomes a link "(n)". A display equation without a label,
@@ -30,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import plots  # noqa: E402
+import properties_render  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.lossref")
 
@@ -138,6 +142,8 @@ def on_page_markdown(markdown, page, config, files):
     src = page.file.src_uri
     markdown = TABLE.sub(lambda m: _table(m["kind"], src), markdown)
     markdown = VERSIONS.sub(lambda m: _versions(m["names"], src), markdown)
+    markdown = properties_render.render(markdown, src, lambda path: _page_link(path, src),
+                                        log.warning)
     return REFERENCES.sub(lambda m: _references(m["name"]), markdown)
 
 
