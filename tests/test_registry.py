@@ -238,3 +238,14 @@ def test_options_torch_does_not_have_are_keyword_only(rec, entry):
         elif param.name not in torch_names:
             assert param.kind is inspect.Parameter.KEYWORD_ONLY, (
                 f"{rec.name}.{entry}: {param.name!r} is not torch's, so it must be keyword-only")
+
+
+def test_register_rejects_a_loss_without_declared_properties():
+    import dataclasses
+
+    from lossref.registry import register
+
+    undeclared = dataclasses.replace(LOSSES["mse_loss"], name="undeclared_loss", declare=None)
+    with pytest.raises(ValueError, match="needs its declared properties"):
+        register(undeclared)
+    assert "undeclared_loss" not in LOSSES
