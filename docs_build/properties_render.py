@@ -41,15 +41,19 @@ def _minimiser(props) -> str:
     text = {"mean": "the mean", "median": "the median",
             "quantile": f"the {props.parameters.get('quantile', 'τ')}-quantile",
             "m-estimate": "an M-estimate (no standard functional)",
-            "distribution": "the true class distribution"}[props.minimiser]
-    return f"log of {text}" if props.link == "log" else text
+            "distribution": "the true class distribution",
+            "smoothed-distribution": "the smoothed distribution (1 − ε) q + ε/C",
+            }[props.minimiser]
+    text = f"log of {text}" if props.link == "log" else text
+    return f"{text} − {number(-props.offset)}" if props.offset else text
 
 
 def cells(props) -> dict[str, str]:
     """The value of each column, as text."""
     lipschitz = "none finite" if props.grad_lipschitz is None else number(props.grad_lipschitz)
     bound = "unbounded" if props.grad_bound is None else number(props.grad_bound)
-    breakdown = "—" if props.breakdown_point is None else number(props.breakdown_point)
+    breakdown = ("—" if props.proper is not None else "depends on the data") \
+        if props.breakdown_point is None else number(props.breakdown_point)
     return {
         "Convex": _yes_no(props.convex),
         "Smooth (C¹)": _yes_no(props.smooth),
@@ -106,8 +110,10 @@ SHORT = {"Convex": "Convex", "Smooth (C¹)": "C¹", "Gradient Lipschitz constant
 
 def _short_minimiser(props) -> str:
     text = {"quantile": f"{props.parameters.get('quantile')}-quantile",
-            "m-estimate": "M-estimate"}.get(props.minimiser, props.minimiser)
-    return f"log {text}" if props.link == "log" else text
+            "m-estimate": "M-estimate", "smoothed-distribution": "smoothed distribution",
+            }.get(props.minimiser, props.minimiser)
+    text = f"log {text}" if props.link == "log" else text
+    return f"{text} − eps" if props.offset else text
 
 
 def table(losses, page_link) -> str:

@@ -18,7 +18,8 @@ from typing import Any
 __all__ = ["MINIMISERS", "Properties"]
 
 #: What minimises the expected loss E[loss(c, Y)] over a constant prediction c.
-MINIMISERS = ("mean", "median", "quantile", "m-estimate", "distribution")
+MINIMISERS = ("mean", "median", "quantile", "m-estimate", "distribution",
+              "smoothed-distribution")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,11 +35,16 @@ class Properties:
             gradient is unbounded (no bounded influence).
         minimiser: what minimises ``E[loss(c, Y)]`` over a constant ``c``: one of
             :data:`MINIMISERS` (``"quantile"`` is the ``quantile``-th quantile;
-            ``"distribution"``: the true class distribution).
+            ``"distribution"``: the true class distribution ``q``;
+            ``"smoothed-distribution"``: ``(1 - eps) q + eps / C``, label smoothing ``eps``).
         link: the scale of the prediction: ``"identity"``, or ``"log"`` where the
             prediction is the logarithm of the minimiser (Poisson with log-rates).
+        offset: added to the minimiser on the prediction's scale (Poisson with rates:
+            ``-eps``, because torch adds ``eps`` inside the log); 0 otherwise.
         breakdown_point: of that location estimate (0 for the mean, 1/2 for the median);
-            None where the notion does not apply.
+            None where the notion does not apply (classification) or where it is not one
+            number (Tukey's biweight with a fixed ``c``: it depends on the sample; the
+            note says how).
         proper: for losses on predicted class probabilities, whether the loss is a
             strictly proper scoring rule; None for regression losses.
         parameters: the keyword arguments the record was evaluated at.
@@ -53,6 +59,7 @@ class Properties:
     breakdown_point: float | None
     proper: bool | None
     link: str = "identity"
+    offset: float = 0.0
     parameters: dict[str, Any] = dataclasses.field(default_factory=dict)
     notes: dict[str, str] = dataclasses.field(default_factory=dict)
 

@@ -477,13 +477,16 @@ def _cross_entropy_properties(label_smoothing=0.0) -> Properties:
     eps = check_in_range(label_smoothing, "label_smoothing", 0.0, 1.0)
     return Properties(
         convex=True, smooth=True, grad_lipschitz=0.5, grad_bound=math.sqrt(1 + (1 - eps) ** 2),
-        minimiser="distribution", breakdown_point=None, proper=eps == 0,
+        minimiser="distribution" if eps == 0 else "smoothed-distribution",
+        breakdown_point=None, proper=eps == 0,
         notes={"grad_lipschitz": "the Hessian diag(p) - p p^T has largest eigenvalue at most "
                                  "1/2, reached at p = (1/2, 1/2, 0, ...)",
                "grad_bound": "|p - t| approaches sqrt(1 + (1 - eps)^2) as p tends to a wrong "
                              "class and C grows",
+               "minimiser": "the expected loss under q is minimised at softmax(z) = "
+                            "(1 - eps) q + eps / C",
                "proper": "the log score is strictly proper; label smoothing moves the "
-                         "minimiser to (1 - eps) q + eps / C"})
+                         "minimiser away from q"})
 
 
 def _nll_properties() -> Properties:

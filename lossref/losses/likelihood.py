@@ -330,6 +330,7 @@ def _poisson_properties(log_input=True, full=False, eps=1e-8) -> Properties:
     return Properties(
         convex=True, smooth=True, grad_lipschitz=None, grad_bound=None, minimiser="mean",
         breakdown_point=0.0, proper=None, link="log" if log_input else "identity",
+        offset=0.0 if log_input else -eps,
         notes={"grad_lipschitz": ("the second derivative exp(x) is unbounded" if log_input
                                   else "the second derivative y / (x + eps)^2 is unbounded"),
                "minimiser": ("exp(c) = E[Y]: the log of the mean" if log_input
