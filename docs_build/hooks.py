@@ -10,7 +10,8 @@
   builds the site.
 - ``<!-- lossref:properties NAME [key=value ...] -->`` and
   ``<!-- lossref:properties-table -->`` become a loss's "Properties at a glance" block and
-  the comparison table (:mod:`properties_render`).
+  the comparison table (:mod:`properties_render`); ``<!-- lossref:bench ... -->`` the
+  tables of the "Performance and accuracy" page (:mod:`bench_render`).
 - ``on_page_content`` numbers display equations. Each ``$$ ... $$`` block must carry one
   ``\\label{key}``; it becomes ``\\tag{n}``, the block gets ``id="eq-key"`` and a permalink,
   and ``{eq:key}`` in the text becomes a link "(n)". A display equation without a label,
@@ -33,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import plots  # noqa: E402
+import bench_render  # noqa: E402
 import properties_render  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.lossref")
@@ -144,6 +146,7 @@ def on_page_markdown(markdown, page, config, files):
     markdown = VERSIONS.sub(lambda m: _versions(m["names"], src), markdown)
     markdown = properties_render.render(markdown, src, lambda path: _page_link(path, src),
                                         log.warning)
+    markdown = bench_render.render(markdown, src, log.warning)
     return REFERENCES.sub(lambda m: _references(m["name"]), markdown)
 
 

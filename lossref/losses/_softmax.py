@@ -15,10 +15,28 @@ import torch
 
 from lossref._checks import quiet_ieee
 
-__all__ = ["log_softmax_numpy", "softmax_numpy", "log_softmax_torch", "softmax_torch"]
+__all__ = ["exp_shifted_numpy", "exp_shifted_torch", "log_softmax_numpy", "log_softmax_torch",
+           "softmax_numpy", "softmax_torch"]
 
 
 # --8<-- [start:log_softmax_numpy]
+def exp_shifted_numpy(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(m, e, rest)`` for ``rows`` (R, C): ``m``, the row maximum, taken at one
+    ``argmax`` position; ``e = exp(rows - m)``, which is 1 there; and ``rest``, the sum
+    of ``e`` over every other entry. Then ``softmax = e / (1 + rest)`` and
+    ``log_softmax = (rows - m) - log1p(rest)``; ``m`` and ``rest`` have shape (R, 1).
+    """
+    i, top = np.arange(len(rows)), np.argmax(rows, axis=1)
+    m = rows[i, top][:, None]
+    e = np.exp(rows - m)
+    e[i, top] = 0.0  # leave the maximum itself out: 1 + rest
+    rest = e.sum(axis=1, keepdims=True)
+    e[i, top] = 1.0
+    # m - m is 0, or nan where the row holds +inf, nan or only -inf: the row is then nan,
+    # as in torch (exp(inf - inf) is in its sum)
+    return m, e, rest + (m - m)
+
+
 @quiet_ieee
 def log_softmax_numpy(x: np.ndarray, axis: int = -1) -> np.ndarray:
     """Log-softmax along ``axis``; finite for any finite ``x`` (up to ±1e300 in float64).
@@ -30,15 +48,11 @@ def log_softmax_numpy(x: np.ndarray, axis: int = -1) -> np.ndarray:
         '3.609702775691e-35'
     """
     x = np.moveaxis(np.asarray(x), axis, -1)
-    top = np.argmax(x, axis=-1)[..., None]
-    m = np.take_along_axis(x, top, axis=-1)
-    shifted = x - m
-    rest = np.exp(shifted)
-    np.put_along_axis(rest, top, 0.0, axis=-1)  # leave the maximum itself out: 1 + rest
-    # m - m is 0, or nan where the row holds +inf, nan or only -inf: the row is then nan,
-    # as in torch (exp(inf - inf) is in its sum)
-    out = shifted - (np.log1p(rest.sum(axis=-1, keepdims=True)) + (m - m))
-    return np.moveaxis(out, -1, axis)
+    rows = x.reshape(-1, x.shape[-1])
+    m, e, rest = exp_shifted_numpy(rows)
+    out = np.subtract(rows, m, out=e)  # e is spent: its memory holds the result
+    out -= np.log1p(rest)
+    return np.moveaxis(out.reshape(x.shape), -1, axis)
 # --8<-- [end:log_softmax_numpy]
 
 
@@ -54,8 +68,8 @@ def softmax_numpy(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 # --8<-- [start:log_softmax_torch]
-def log_softmax_torch(x: torch.Tensor, dim: int = -1) -> torch.Tensor:
-    """Log-softmax along ``dim`` from elementary tensor ops, same algorithm as NumPy's.
+def exp_shifted_torch(x: torch.Tensor, dim: int = -1):
+    """:func:`exp_shifted_numpy` from elementary tensor ops, along ``dim``.
 
     The maximum is taken with ``gather`` at one ``argmax`` position rather than ``amax``,
     so autograd sends the maximum's gradient to that one position, exactly matching
@@ -63,10 +77,15 @@ def log_softmax_torch(x: torch.Tensor, dim: int = -1) -> torch.Tensor:
     """
     top = x.argmax(dim=dim, keepdim=True)
     m = x.gather(dim, top)
-    shifted = x - m
-    keep = torch.ones_like(x).scatter(dim, top, 0.0)
-    rest = (shifted.exp() * keep).sum(dim=dim, keepdim=True)
-    return shifted - (torch.log1p(rest) + (m - m))  # m - m: nan for rows like [inf, 0]
+    e = (x - m).exp()
+    rest = e.scatter(dim, top, 0.0).sum(dim=dim, keepdim=True)  # the maximum left out
+    return m, e, rest + (m - m)  # m - m: nan for rows like [inf, 0]
+
+
+def log_softmax_torch(x: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    """Log-softmax along ``dim`` from elementary tensor ops, same algorithm as NumPy's."""
+    m, _, rest = exp_shifted_torch(x, dim)
+    return (x - m) - torch.log1p(rest)
 # --8<-- [end:log_softmax_torch]
 
 

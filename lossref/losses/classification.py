@@ -27,7 +27,7 @@ from lossref._checks import (
     quiet_ieee,
     reduce,
 )
-from lossref.losses._softmax import log_softmax_numpy, log_softmax_torch
+from lossref.losses._softmax import exp_shifted_numpy, exp_shifted_torch, log_softmax_numpy
 from lossref.properties import Properties
 from lossref.registry import Case, Loss, Reference, register
 
@@ -184,14 +184,19 @@ def _rows_torch(x: torch.Tensor) -> torch.Tensor:
 
 
 # --8<-- [start:nll_numpy]
-def _nll_rows_numpy(logp, target, weight, ignore_index):
-    """Per-row ``-w[y] * logp[y]`` and per-row weight ``w[y]`` (0 where ignored)."""
+def _targets_numpy(target, weight, ignore_index, dtype):
+    """Per row: ``valid`` (not ignored), the class index (0 where ignored, so that it can
+    always be gathered) and the weight ``w[y]`` (0 where ignored)."""
     valid = target != ignore_index
     safe = np.where(valid, target, 0)
-    w_row = weight[safe] if weight is not None else np.ones(len(safe), logp.dtype)
-    w_row = np.where(valid, w_row, 0).astype(logp.dtype)
-    picked = np.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
-    return np.where(valid, -w_row * picked, 0).astype(logp.dtype), w_row
+    w_row = valid if weight is None else np.where(valid, weight[safe], 0)
+    return valid, safe, w_row.astype(dtype)
+
+
+def _nll_rows_numpy(logp_target, valid, w_row):
+    """Per-row ``-w[y] * logp[y]`` from the log-probabilities at the targets (0 where
+    ignored, even where ``logp[y]`` is -inf)."""
+    return np.where(valid, -w_row * logp_target, 0).astype(w_row.dtype)
 
 
 @quiet_ieee
@@ -209,7 +214,9 @@ def nll_loss_numpy(input, target, weight=None, ignore_index=-100, reduction="mea
     _check_common(input, weight, reduction)
     _check_index_target(input, target, ignore_index, _classes(input))
     weight = None if weight is None else weight.astype(input.dtype, copy=False)
-    per_row, w_row = _nll_rows_numpy(_rows_numpy(input), target.reshape(-1), weight, ignore_index)
+    rows = _rows_numpy(input)
+    valid, safe, w_row = _targets_numpy(target.reshape(-1), weight, ignore_index, input.dtype)
+    per_row = _nll_rows_numpy(rows[np.arange(len(rows)), safe], valid, w_row)
     _check_mean_defined(w_row.sum(), reduction)
     return reduce(per_row.reshape(target.shape), reduction, w_row.sum())
 # --8<-- [end:nll_numpy]
@@ -224,24 +231,23 @@ def nll_loss_grad(input, target, weight=None, ignore_index=-100, reduction="mean
     _check_index_target(input, target, ignore_index, _classes(input))
     weight = None if weight is None else weight.astype(input.dtype, copy=False)
     rows = _rows_numpy(input)
-    flat = target.reshape(-1)
-    _, w_row = _nll_rows_numpy(rows, flat, weight, ignore_index)
+    _, safe, w_row = _targets_numpy(target.reshape(-1), weight, ignore_index, input.dtype)
     _check_mean_defined(w_row.sum(), reduction)
-    grad = np.zeros_like(rows)
-    np.put_along_axis(grad, np.where(flat != ignore_index, flat, 0)[:, None], -w_row[:, None], axis=1)
-    if reduction == "mean":
-        grad /= w_row.sum()
+    grad = np.zeros(rows.shape, rows.dtype)
+    grad[np.arange(len(rows)), safe] = -w_row / w_row.sum() if reduction == "mean" else -w_row
     return (_unrows_numpy(grad, input.shape),)
 
 
 # --8<-- [start:nll_torch]
-def _nll_rows_torch(logp, target, weight, ignore_index):
+def _targets_torch(target, weight, ignore_index, dtype):
     valid = target != ignore_index
     safe = torch.where(valid, target, 0)
-    w_row = weight[safe] if weight is not None else torch.ones_like(safe, dtype=logp.dtype)
-    w_row = torch.where(valid, w_row, 0)
-    picked = logp.gather(1, safe[:, None])[:, 0]
-    return torch.where(valid, -w_row * picked, 0), w_row
+    w_row = valid if weight is None else torch.where(valid, weight[safe], 0)
+    return valid, safe, w_row.to(dtype)
+
+
+def _nll_rows_torch(logp_target, valid, w_row):
+    return torch.where(valid, -w_row * logp_target, 0)
 
 
 def nll_loss_torch(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -249,7 +255,9 @@ def nll_loss_torch(input, target, weight=None, ignore_index=-100, reduction="mea
     input, target, weight, ignore_index = _as_torch(input, target, weight, ignore_index)
     _check_common(input, weight, reduction)
     _check_index_target(input, target, ignore_index, _classes(input))
-    per_row, w_row = _nll_rows_torch(_rows_torch(input), target.reshape(-1), weight, ignore_index)
+    rows = _rows_torch(input)
+    valid, safe, w_row = _targets_torch(target.reshape(-1), weight, ignore_index, input.dtype)
+    per_row = _nll_rows_torch(rows.gather(1, safe[:, None])[:, 0], valid, w_row)
     _check_mean_defined(w_row.sum(), reduction)
     return reduce(per_row.reshape(target.shape), reduction, w_row.sum())
 # --8<-- [end:nll_torch]
@@ -295,19 +303,25 @@ def cross_entropy_numpy(input, target, weight=None, ignore_index=-100, reduction
                                          label_smoothing)
     eps, n_classes = label_smoothing, _classes(input)
     weight = None if weight is None else weight.astype(input.dtype, copy=False)
-    logp = log_softmax_numpy(_rows_numpy(input), axis=1)
     w = np.ones(n_classes, input.dtype) if weight is None else weight
+    rows = _rows_numpy(input)
+    # -log_softmax(rows) = (m - rows) + log1p(rest), two terms >= 0: taken at the targets,
+    # and in full only for soft targets or smoothing
+    m, _, rest = exp_shifted_numpy(rows)
+    log_z = np.log1p(rest[:, 0])
     if probabilities:
         t = _rows_numpy(target)
         if eps:
             t = t * (1 - eps) + eps / n_classes
-        per_row = -(logp * t * w).sum(axis=1)
+        wt = t * w
+        per_row = ((m - rows) * wt).sum(axis=1) + log_z * wt.sum(axis=1)
         out_shape, denominator = input.shape[:1] + input.shape[2:], len(per_row)
     else:
-        flat = target.reshape(-1)
-        per_row, w_row = _nll_rows_numpy(logp, flat, weight, ignore_index)
+        valid, safe, w_row = _targets_numpy(target.reshape(-1), weight, ignore_index, input.dtype)
+        logp_target = (rows[np.arange(len(rows)), safe] - m[:, 0]) - log_z
+        per_row = _nll_rows_numpy(logp_target, valid, w_row)
         if eps:
-            smooth = np.where(flat != ignore_index, -(logp * w).sum(axis=1), 0)
+            smooth = np.where(valid, (m - rows) @ w + log_z * w.sum(), 0)
             per_row = (1 - eps) * per_row + eps / n_classes * smooth
         out_shape, denominator = target.shape, w_row.sum()
     if input.ndim == 1:
@@ -338,27 +352,28 @@ def cross_entropy_grad(input, target, weight=None, ignore_index=-100, reduction=
     weight = None if weight is None else weight.astype(input.dtype, copy=False)
     w = np.ones(n_classes, input.dtype) if weight is None else weight
     rows = _rows_numpy(input)
-    p = np.exp(log_softmax_numpy(rows, axis=1))
     if probabilities:
         t = _rows_numpy(target)
-        denominator = len(rows)
+        if eps:
+            t = t * (1 - eps) + eps / n_classes
+        wt = w * t
+        wt_sum, denominator = wt.sum(axis=1), len(rows)
     else:
-        flat = target.reshape(-1)
-        valid = flat != ignore_index
-        t = np.zeros_like(rows)
-        np.put_along_axis(t, np.where(valid, flat, 0)[:, None], 1.0, axis=1)
-        t[~valid] = 0
-        denominator = w[np.where(valid, flat, 0)][valid].sum()
-    if eps:
-        smoothed = t * (1 - eps) + eps / n_classes
-        # ignored rows stay zero: they contribute neither loss nor gradient
-        t = np.where(t.sum(axis=1, keepdims=True) > 0, smoothed, 0)
-    wt = w * t
-    grad = p * wt.sum(axis=1, keepdims=True) - wt
+        # t = (1 - eps) onehot(y) + eps / C on the rows that are not ignored
+        valid, safe, w_row = _targets_numpy(target.reshape(-1), weight, ignore_index, input.dtype)
+        wt_sum, denominator = (1 - eps) * w_row + eps / n_classes * w.sum() * valid, w_row.sum()
     _check_mean_defined(denominator, reduction)
-    if reduction == "mean":
-        grad = grad / denominator
-    return (_unrows_numpy(grad.astype(input.dtype), input.shape),)
+    scale = 1 / denominator if reduction == "mean" else 1
+    _, e, rest = exp_shifted_numpy(rows)  # softmax p = e / (1 + rest)
+    grad = e  # p * sum_c(w t) - w t, in place in e (one pass for p * sum_c(w t))
+    grad *= (wt_sum * scale)[:, None] / (1 + rest)
+    if probabilities:
+        grad -= wt * scale
+    else:
+        grad[np.arange(len(rows)), safe] -= (1 - eps) * w_row * scale
+        if eps:
+            grad -= eps / n_classes * scale * w * valid[:, None]
+    return (_unrows_numpy(grad, input.shape),)
 # --8<-- [end:cross_entropy_grad]
 
 
@@ -370,19 +385,23 @@ def cross_entropy_torch(input, target, weight=None, ignore_index=-100, reduction
     probabilities = _check_cross_entropy(input, target, weight, ignore_index, reduction,
                                          label_smoothing)
     eps, n_classes = label_smoothing, _classes(input)
-    logp = log_softmax_torch(_rows_torch(input), dim=1)
     w = torch.ones(n_classes, dtype=input.dtype, device=input.device) if weight is None else weight
+    rows = _rows_torch(input)
+    m, _, rest = exp_shifted_torch(rows, dim=1)  # as in cross_entropy_numpy
+    log_z = torch.log1p(rest[:, 0])
     if probabilities:
         t = _rows_torch(target)
         if eps:
             t = t * (1 - eps) + eps / n_classes
-        per_row = -(logp * t * w).sum(dim=1)
+        wt = t * w
+        per_row = ((m - rows) * wt).sum(dim=1) + log_z * wt.sum(dim=1)
         out_shape, denominator = input.shape[:1] + input.shape[2:], per_row.numel()
     else:
-        flat = target.reshape(-1)
-        per_row, w_row = _nll_rows_torch(logp, flat, weight, ignore_index)
+        valid, safe, w_row = _targets_torch(target.reshape(-1), weight, ignore_index, input.dtype)
+        logp_target = (rows.gather(1, safe[:, None])[:, 0] - m[:, 0]) - log_z
+        per_row = _nll_rows_torch(logp_target, valid, w_row)
         if eps:
-            smooth = torch.where(flat != ignore_index, -(logp * w).sum(dim=1), 0)
+            smooth = torch.where(valid, (m - rows) @ w + log_z * w.sum(), 0)
             per_row = (1 - eps) * per_row + eps / n_classes * smooth
         out_shape, denominator = target.shape, w_row.sum()
     if input.ndim == 1:

@@ -232,10 +232,13 @@ def gaussian_nll_loss_grad(input, target, var, full=False, eps=1e-6, reduction="
     input, target, var, full, eps, shape = _check_gaussian(
         input, target, var, full, eps, reduction, prepare_numpy)
     v = np.maximum(var, eps)
-    r = input - target
     scale = grad_scale(shape, reduction, dtype=input.dtype)
-    d_input = unbroadcast(r / v * scale, input.shape)
-    d_var = unbroadcast(0.5 * (1 / v - r * r / (v * v)) * scale, var.shape)
+    z = input - target
+    z /= v                                       # (input - target) / v
+    d_input = unbroadcast(z * scale, input.shape)
+    z *= -z
+    z += 1 / v                                   # 1 / v - r^2 / v^2, in place
+    d_var = unbroadcast(z * (0.5 * scale), var.shape)
     return d_input, (d_var.sum() if scalar_var else d_var).reshape(var_shape)
 # --8<-- [end:gaussian_nll_loss_grad]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-import torch
+import torch.nn.functional as F
 
 from lossref._checks import check_nonnegative, quiet_ieee
 from lossref.losses._elementwise import (
@@ -71,7 +71,7 @@ def mse_loss_grad(input, target, reduction="mean", weight=None):
     """
     input, target, weight, shape = prepare_numpy(input, target, reduction, weight)
     scale = grad_scale(shape, reduction, weight, MEAN_BY_WEIGHT, input.dtype)
-    return (unbroadcast(2 * (input - target) * scale, input.shape),)
+    return (unbroadcast((input - target) * (2 * scale), input.shape),)
 # --8<-- [end:mse_loss_grad]
 
 
@@ -112,8 +112,9 @@ def l1_loss_grad(input, target, reduction="mean", weight=None):
         (array([ 0., -1.,  1.]),)
     """
     input, target, weight, shape = prepare_numpy(input, target, reduction, weight)
-    scale = grad_scale(shape, reduction, weight, MEAN_BY_WEIGHT, input.dtype)
-    return (unbroadcast(np.sign(input - target) * scale, input.shape),)
+    slope = np.sign(input - target)
+    slope *= grad_scale(shape, reduction, weight, MEAN_BY_WEIGHT, input.dtype)
+    return (unbroadcast(slope, input.shape),)
 # --8<-- [end:l1_loss_grad]
 
 
@@ -129,11 +130,24 @@ def l1_loss_torch(input, target, reduction="mean", weight=None):
 
 
 # --8<-- [start:smooth_l1_loss_numpy]
+def _huber_numpy(r, delta, scale=1.0):
+    """``scale * m (r - m/2)`` with ``m = clip(r, -delta, delta)``, the gradient of Huber:
+    ``0.5 r**2`` where ``|r| <= delta`` and ``delta (|r| - delta/2)`` beyond, both branches
+    in one formula (``np.where`` would compute both in full, then choose). Computed in
+    place in ``r``, a temporary of the caller's, and one more array; ``scale`` multiplies
+    ``m`` before the product, so that nothing overflows where the result does not."""
+    m = np.clip(r, -delta, delta)
+    m *= 0.5              # m/2 for now (in place: NumPy would allocate for m / 2)
+    r -= m                # r - m/2
+    m *= 2 * scale        # scale * m
+    r *= m
+    return r
+
+
 def _smooth_l1_numpy(r, beta):
-    z = np.abs(r)
     if beta == 0:  # the L1 limit; the quadratic branch would divide by 0
-        return z
-    return np.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta)
+        return np.abs(r)
+    return _huber_numpy(r, beta, scale=1 / beta)  # smooth L1 is Huber over beta
 
 
 @quiet_ieee
@@ -164,16 +178,19 @@ def smooth_l1_loss_grad(input, target, reduction="mean", beta=1.0):
     input, target, _, shape = prepare_numpy(input, target, reduction)
     r = input - target
     slope = np.sign(r) if beta == 0 else np.clip(r, -beta, beta) / beta
-    return (unbroadcast(slope * grad_scale(shape, reduction, dtype=input.dtype), input.shape),)
+    slope *= grad_scale(shape, reduction, dtype=input.dtype)
+    return (unbroadcast(slope, input.shape),)
 # --8<-- [end:smooth_l1_loss_grad]
 
 
 # --8<-- [start:smooth_l1_loss_torch]
 def _smooth_l1_torch(r, beta):
-    z = r.abs()
-    if beta == 0:  # also keeps autograd away from 0 * inf in the unused branch
-        return z
-    return torch.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta)
+    if beta == 0:  # the L1 limit; the quadratic branch would divide by 0
+        return r.abs()
+    # the NumPy formula with s = m / beta; F.hardtanh is clamp(r, -beta, beta) with a
+    # one-kernel backward (clamp's takes four)
+    s = F.hardtanh(r, -beta, beta) / beta
+    return s * (r - 0.5 * beta * s)
 
 
 def smooth_l1_loss_torch(input, target, reduction="mean", beta=1.0):
@@ -199,8 +216,7 @@ def huber_loss_numpy(input, target, reduction="mean", delta=1.0, weight=None):
     """
     delta = _check_delta(delta)
     input, target, weight, _ = prepare_numpy(input, target, reduction, weight)
-    z = np.abs(input - target)
-    per_element = np.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta))
+    per_element = _huber_numpy(input - target, delta)
     return weighted_reduce(per_element, reduction, weight, MEAN_BY_COUNT)
 # --8<-- [end:huber_loss_numpy]
 
@@ -218,8 +234,8 @@ def huber_loss_grad(input, target, reduction="mean", delta=1.0, weight=None):
     delta = _check_delta(delta)
     input, target, weight, shape = prepare_numpy(input, target, reduction, weight)
     slope = np.clip(input - target, -delta, delta)
-    scale = grad_scale(shape, reduction, weight, MEAN_BY_COUNT, input.dtype)
-    return (unbroadcast(slope * scale, input.shape),)
+    slope *= grad_scale(shape, reduction, weight, MEAN_BY_COUNT, input.dtype)
+    return (unbroadcast(slope, input.shape),)
 # --8<-- [end:huber_loss_grad]
 
 
@@ -228,9 +244,9 @@ def huber_loss_torch(input, target, reduction="mean", delta=1.0, weight=None):
     """:func:`torch.nn.functional.huber_loss` from elementary tensor operations."""
     delta = _check_delta(delta)
     input, target, weight, _ = prepare_torch(input, target, reduction, weight)
-    z = (input - target).abs()
-    per_element = torch.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta))
-    return weighted_reduce(per_element, reduction, weight, MEAN_BY_COUNT)
+    r = input - target
+    m = F.hardtanh(r, -delta, delta)  # clamp(r, -delta, delta), see smooth_l1_loss_torch
+    return weighted_reduce(m * (r - 0.5 * m), reduction, weight, MEAN_BY_COUNT)
 # --8<-- [end:huber_loss_torch]
 
 

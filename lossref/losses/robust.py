@@ -125,7 +125,9 @@ def quantile_loss_numpy(input, target, *, quantile=0.5, reduction="mean"):
     tau = _check_quantile(quantile)
     input, target, _, _ = prepare_numpy(input, target, reduction)
     u = target - input
-    return weighted_reduce(np.where(u >= 0, tau * u, (tau - 1) * u), reduction)
+    above = tau * u
+    u *= tau - 1  # (tau - 1) u, in place; the larger of the two is the loss
+    return weighted_reduce(np.maximum(above, u), reduction)
 # --8<-- [end:quantile_loss_numpy]
 
 
@@ -145,9 +147,11 @@ def quantile_loss_grad(input, target, *, quantile=0.5, reduction="mean"):
     tau = _check_quantile(quantile)
     input, target, _, shape = prepare_numpy(input, target, reduction)
     u = target - input
-    slope = np.where(u > 0, -tau, np.where(u < 0, 1 - tau, 0.5 - tau)).astype(input.dtype)
-    scale = grad_scale(shape, reduction, dtype=input.dtype)
-    return (unbroadcast(slope * scale, input.shape),)
+    slope = np.subtract(u < 0, u > 0, dtype=input.dtype)  # 1 below, -1 above, else 0
+    slope *= 0.5
+    slope += 0.5 - tau
+    slope *= grad_scale(shape, reduction, dtype=input.dtype)
+    return (unbroadcast(slope, input.shape),)
 # --8<-- [end:quantile_loss_grad]
 
 

@@ -72,10 +72,10 @@ class NumpyOptimizer:
 
     ``params`` is a list of floating-point NumPy arrays that ``step`` updates in place, as
     torch updates ``Parameter`` tensors. ``state[i]`` is the state of ``params[i]``.
-    Subclasses implement :meth:`_update`, which returns the new parameter and state
-    without touching the old ones, and :meth:`check_hyperparameters`; ``step`` checks
-    every gradient and hyperparameter first and commits only when every update
-    succeeded, so a failing step changes nothing.
+    Subclasses implement :meth:`_update`, which updates one parameter and its state in
+    place, as torch does, and :meth:`check_hyperparameters`; ``step`` checks every
+    gradient and hyperparameter before it updates anything, so a failing step changes
+    nothing.
 
     The hyperparameters live in the dict ``param_groups[0]``, which ``step`` reads (and
     checks) every time, so setting its ``"lr"`` entry between steps is a learning-rate
@@ -149,19 +149,19 @@ class NumpyOptimizer:
         gradient leaves that parameter and its state as they are, as in torch."""
         hyperparameters = self._group()
         grads = self._check_grads(grads)
-        updates = [None if g is None else self._update(p, g, s, hyperparameters)
-                   for p, g, s in zip(self.params, grads, self.state)]
-        for p, s, update in zip(self.params, self.state, updates):
-            if update is None:
-                continue
-            new_p, new_s = update
-            p[...] = new_p
-            s.clear()
-            s.update(new_s)
+        # Every check has passed, and arithmetic on checked arrays cannot fail: from here
+        # on the parameters are updated in place. NaN and inf propagate without a NumPy
+        # warning, as in torch (a warning turned into an error would stop a step halfway).
+        with np.errstate(all="ignore"):
+            for p, g, s in zip(self.params, grads, self.state):
+                if g is not None:
+                    self._update(p, g, s, hyperparameters)
         self.step_count += 1
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
-                hyperparameters: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
+                hyperparameters: dict[str, Any]) -> None:
+        """Update ``param`` and its ``state`` in place; ``grad`` is the caller's array, not
+        to be modified."""
         raise NotImplementedError
 
     # ------------------------------------------------------------ saving and resuming

@@ -58,14 +58,15 @@ class SGDNumpy(NumpyOptimizer):
         g = -grad if h["maximize"] else grad
         if h["weight_decay"]:
             g = g + h["weight_decay"] * param
-        new_state = {}
         if h["momentum"]:
             buf = state.get("momentum_buffer")
-            # the first step copies g into the buffer: no dampening applied there
-            buf = g.copy() if buf is None else h["momentum"] * buf + (1 - h["dampening"]) * g
+            if buf is None:  # the first step copies g into the buffer: no dampening there
+                buf = state["momentum_buffer"] = g.copy()
+            else:  # in place, like torch's buf.mul_(momentum).add_(g, alpha=1 - dampening)
+                buf *= h["momentum"]
+                buf += (1 - h["dampening"]) * g if h["dampening"] else g  # 1 * g is g
             g = g + h["momentum"] * buf if h["nesterov"] else buf
-            new_state["momentum_buffer"] = buf
-        return param - h["lr"] * g, new_state
+        param -= h["lr"] * g
 # --8<-- [end:sgd_numpy]
 
 
