@@ -328,7 +328,8 @@ _KENDALL = Reference("A. Kendall, Y. Gal", "What uncertainties do we need in Bay
                      "learning for computer vision?", 2017, "NeurIPS", arxiv="1703.04977")
 
 def _poisson_properties(log_input=True, full=False, eps=1e-8) -> Properties:
-    log_input, _ = check_flag(log_input, "log_input"), check_flag(full, "full")
+    log_input = check_flag(log_input, "log_input")
+    check_flag(full, "full")
     _check_eps(eps)
     return Properties(
         convex=True, smooth=True, grad_lipschitz=None, grad_bound=None, minimiser="mean",

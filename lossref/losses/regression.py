@@ -131,9 +131,9 @@ def l1_loss_torch(input, target, reduction="mean", weight=None):
 
 # --8<-- [start:smooth_l1_loss_numpy]
 def _huber_numpy(r, delta, scale=1.0):
-    """``scale * m (r - m/2)`` with ``m = clip(r, -delta, delta)``, the gradient of Huber:
-    ``0.5 r**2`` where ``|r| <= delta`` and ``delta (|r| - delta/2)`` beyond, both branches
-    in one formula (``np.where`` would compute both in full, then choose). Computed in
+    """``scale * m (r - m/2)`` with ``m = clip(r, -delta, delta)`` (Huber's gradient), which
+    is Huber's loss: ``0.5 r**2`` where ``|r| <= delta`` and ``delta (|r| - delta/2)``
+    beyond, both branches in one formula (``np.where`` would compute both in full, then choose). Computed in
     place in ``r``, a temporary of the caller's, and one more array; ``scale`` multiplies
     ``m`` before the product, so that nothing overflows where the result does not."""
     m = np.clip(r, -delta, delta)
@@ -184,13 +184,17 @@ def smooth_l1_loss_grad(input, target, reduction="mean", beta=1.0):
 
 
 # --8<-- [start:smooth_l1_loss_torch]
+def _huber_torch(r, delta, scale=1.0):
+    """:func:`_huber_numpy` from tensor operations; ``F.hardtanh`` is
+    ``clamp(r, -delta, delta)`` with a one-kernel backward (clamp's takes four)."""
+    m = F.hardtanh(r, -delta, delta)
+    return (m if scale == 1 else m * scale) * (r - 0.5 * m)
+
+
 def _smooth_l1_torch(r, beta):
     if beta == 0:  # the L1 limit; the quadratic branch would divide by 0
         return r.abs()
-    # the NumPy formula with s = m / beta; F.hardtanh is clamp(r, -beta, beta) with a
-    # one-kernel backward (clamp's takes four)
-    s = F.hardtanh(r, -beta, beta) / beta
-    return s * (r - 0.5 * beta * s)
+    return _huber_torch(r, beta, scale=1 / beta)  # smooth L1 is Huber over beta
 
 
 def smooth_l1_loss_torch(input, target, reduction="mean", beta=1.0):
@@ -244,9 +248,8 @@ def huber_loss_torch(input, target, reduction="mean", delta=1.0, weight=None):
     """:func:`torch.nn.functional.huber_loss` from elementary tensor operations."""
     delta = _check_delta(delta)
     input, target, weight, _ = prepare_torch(input, target, reduction, weight)
-    r = input - target
-    m = F.hardtanh(r, -delta, delta)  # clamp(r, -delta, delta), see smooth_l1_loss_torch
-    return weighted_reduce(m * (r - 0.5 * m), reduction, weight, MEAN_BY_COUNT)
+    per_element = _huber_torch(input - target, delta)  # shown with smooth_l1_loss_torch
+    return weighted_reduce(per_element, reduction, weight, MEAN_BY_COUNT)
 # --8<-- [end:huber_loss_torch]
 
 
@@ -336,6 +339,7 @@ _KOENKER = Reference("R. Koenker, G. Bassett", "Regression quantiles", 1978,
 _HUBER = Reference("P. J. Huber", "Robust estimation of a location parameter", 1964,
                    "The Annals of Mathematical Statistics 35(1)", doi="10.1214/aoms/1177703732")
 _GIRSHICK = Reference("R. Girshick", "Fast R-CNN", 2015, "ICCV", arxiv="1504.08083")
+
 
 def _mse_properties() -> Properties:
     return Properties(

@@ -285,6 +285,7 @@ _BEATON = Reference("A. E. Beaton, J. W. Tukey", "The fitting of power series, m
                     "polynomials, illustrated on band-spectroscopic data", 1974,
                     "Technometrics 16(2)", doi="10.1080/00401706.1974.10489171")
 
+
 def _log_cosh_properties() -> Properties:
     return Properties(
         convex=True, smooth=True, grad_lipschitz=1.0, grad_bound=1.0,
