@@ -16,6 +16,7 @@ re-run ``make bench``.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import re
@@ -94,10 +95,14 @@ def losses(results: dict, family: str | None) -> str:
 
 def optimizers(results: dict) -> str:
     rows = ["| Optimizer | options | dtype | parameters | NumPy step, ms | `.torch` step, ms | "
-            "builtin `foreach=False`, ms | builtin default, ms | NumPy / builtin (`foreach=False`) |",
+            "builtin `foreach=False`, ms | builtin default, ms | NumPy / `foreach=False` |",
             "|---|---|---|---|---|---|---|---|---|"]
+    from lossref.registry import OPTIMIZERS
+
     for e in results["optimizers"]:
-        options = ", ".join(f"{k}={v}" for k, v in e["options"].items())
+        defaults = inspect.signature(OPTIMIZERS[e["name"]].numpy).parameters
+        options = ", ".join(f"{k}={v}" for k, v in e["options"].items()
+                            if k not in defaults or defaults[k].default != v) or "defaults"
         rows.append(f"| `{e['name']}` | {options} | {e['dtype']} | {size(e['size'])} | "
                     f"{ms(e['numpy_ms'])} | {ms(e['torch_ms'])} | "
                     f"{ms(e['builtin_foreach_false_ms'])} | {ms(e['builtin_default_ms'])} | "
