@@ -87,7 +87,7 @@ def reduce(values: Any, reduction: str, denominator: Any = None) -> Any:
     if reduction == "sum":
         return total
     if denominator is None:
-        denominator = values.size if isinstance(values, np.ndarray) else values.numel()
+        denominator = values.numel() if is_tensor(values) else np.size(values)
     return total / denominator
 
 

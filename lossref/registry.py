@@ -16,7 +16,7 @@ from typing import Any
 from lossref._checks import is_tensor
 from lossref.properties import Properties
 
-__all__ = ["Case", "Loss", "Optimizer", "Reference", "LOSSES", "OPTIMIZERS", "lookup",
+__all__ = ["Case", "Counterpart", "Loss", "Optimizer", "Reference", "LOSSES", "OPTIMIZERS", "lookup",
            "register"]
 
 
@@ -58,6 +58,30 @@ class Case:
     kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
+@dataclasses.dataclass(frozen=True)
+class Counterpart:
+    """The same loss in a second framework (optax), used as an independent oracle.
+
+    ``adapt(function, *args, **kwargs)`` calls ``function`` (resolved from ``path``) on the
+    float64 NumPy arguments of a parity case and returns the value with torch's
+    conventions (argument order, reduction, sign), or None when the case uses an option
+    the other library does not have (then that case is not compared). ``call`` is how the
+    other library writes the call, for the page's "same loss elsewhere" table.
+    """
+
+    path: str
+    adapt: Callable[..., Any]
+    call: str
+
+    @property
+    def function(self) -> Callable[..., Any]:
+        """The other library's function (imported on first use: optax is optional)."""
+        return _resolve(self.path)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.adapt(self.function, *args, **kwargs)
+
+
 def _resolve(dotted: str | None) -> Any:
     """Import ``"torch.nn.functional:cross_entropy"`` lazily (None stays None)."""
     if dotted is None:
@@ -88,7 +112,10 @@ class Loss:
     Attributes:
         name: torch.nn.functional's name where torch has the loss.
         title: human title of the page.
-        task: ``"classification"`` or ``"regression"``.
+        task: ``"classification"`` (a row of class scores, a class index or a
+            distribution as target), ``"binary"`` (one probability or logit per yes/no
+            question), ``"divergence"`` (log-probabilities against a distribution) or
+            ``"regression"``.
         page: path of its page under ``docs/``.
         numpy: forward pass on NumPy arrays, torch's keyword arguments and defaults.
         grad: analytic gradient of the reduced loss (of the sum for ``reduction="none"``)
@@ -99,6 +126,8 @@ class Loss:
         wrt: positions of the positional arguments that ``grad`` differentiates.
         cases: ``cases(dtype)`` yields :class:`Case` objects for the parity tests.
         references: original papers.
+        optax: the same loss in optax (:class:`Counterpart`), or None where optax has
+            none; the parity tests use it as a second oracle.
         declare: ``declare(**kwargs)`` returns the loss's
             :class:`~lossref.properties.Properties` at those keyword arguments; read it
             through :meth:`properties`.
@@ -116,6 +145,7 @@ class Loss:
     wrt: tuple[int, ...] = (0,)
     references: tuple[Reference, ...] = ()
     declare: Callable[..., Properties] | None = None
+    optax: Counterpart | None = None
 
     @property
     def builtin(self) -> Callable[..., Any] | None:

@@ -14,7 +14,14 @@ from lossref.losses._softmax import (
     softmax_numpy,
     softmax_torch,
 )
+from lossref.losses.binary import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
+)
 from lossref.losses.classification import cross_entropy, nll_loss
+from lossref.losses.divergence import js_divergence, kl_div
 from lossref.losses.likelihood import gaussian_nll_loss, poisson_nll_loss
 from lossref.losses.regression import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from lossref.losses.robust import log_cosh_loss, quantile_loss, tukey_biweight_loss
@@ -38,6 +45,12 @@ __all__ = [
     "get",
     "cross_entropy",
     "nll_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "soft_margin_loss",
+    "multilabel_soft_margin_loss",
+    "kl_div",
+    "js_divergence",
     "mse_loss",
     "l1_loss",
     "smooth_l1_loss",
