@@ -45,6 +45,8 @@ def _minimiser(props) -> str:
             "smoothed-distribution": "the smoothed distribution (1 − ε) q + ε/C",
             }[props.minimiser]
     text = f"log of {text}" if props.link == "log" else text
+    if props.link == "logit":  # a binary loss on logits
+        text = "the logit of the true probability P(Y = 1)"
     return f"{text} − {number(-props.offset)}" if props.offset else text
 
 
@@ -79,10 +81,15 @@ def _parse_args(text: str) -> dict:
     return kwargs
 
 
+SCOPES = {"classification": "per row of scores",
+          "divergence": "per row of log-probabilities (one distribution)",
+          "binary": "per element (one probability or logit)"}
+
+
 def block(rec, kwargs: dict, link_to_table: str) -> str:
     props = rec.properties(**kwargs)
     params = ", ".join(f"{k}={v!r}" for k, v in props.parameters.items())
-    scope = "per row of scores" if rec.task == "classification" else "per element"
+    scope = SCOPES.get(rec.task, "per element")
     title = f"Properties at a glance: `{rec.name}`" + (f" ({params})" if params else "")
     rows = ["| Property | Value | Why |", "|---|---|---|"]
     for column, value in cells(props).items():
@@ -113,6 +120,7 @@ def _short_minimiser(props) -> str:
             "m-estimate": "M-estimate", "smoothed-distribution": "smoothed distribution",
             }.get(props.minimiser, props.minimiser)
     text = f"log {text}" if props.link == "log" else text
+    text = "logit P(Y = 1)" if props.link == "logit" else text
     return f"{text} − eps" if props.offset else text
 
 

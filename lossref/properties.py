@@ -15,11 +15,16 @@ import dataclasses
 import math
 from typing import Any
 
-__all__ = ["MINIMISERS", "Properties"]
+__all__ = ["LINKS", "MINIMISERS", "Properties"]
 
 #: What minimises the expected loss E[loss(c, Y)] over a constant prediction c.
 MINIMISERS = ("mean", "median", "quantile", "m-estimate", "distribution",
               "smoothed-distribution")
+
+
+#: The scale of the prediction: the minimiser itself, its logarithm (Poisson with
+#: log-rates), or the logit of a probability (binary losses on logits).
+LINKS = ("identity", "log", "logit")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,9 +41,12 @@ class Properties:
         minimiser: what minimises ``E[loss(c, Y)]`` over a constant ``c``: one of
             :data:`MINIMISERS` (``"quantile"`` is the ``quantile``-th quantile;
             ``"distribution"``: the true class distribution ``q``;
-            ``"smoothed-distribution"``: ``(1 - eps) q + eps / C``, label smoothing ``eps``).
-        link: the scale of the prediction: ``"identity"``, or ``"log"`` where the
-            prediction is the logarithm of the minimiser (Poisson with log-rates).
+            ``"smoothed-distribution"``: ``(1 - eps) q + eps / C``, label smoothing ``eps``;
+            for a binary loss ``"distribution"`` is ``P(Y = 1)``).
+        link: the scale of the prediction: ``"identity"``, ``"log"`` where the
+            prediction is the logarithm of the minimiser (Poisson with log-rates), or
+            ``"logit"`` where it is the logit of a probability (binary losses on logits:
+            ``sigmoid(c)`` is the minimiser).
         offset: added to the minimiser on the prediction's scale (Poisson with rates:
             ``-eps``, because torch adds ``eps`` inside the log); 0 otherwise.
         breakdown_point: of that location estimate (0 for the mean, 1/2 for the median);
@@ -66,8 +74,8 @@ class Properties:
     def __post_init__(self) -> None:
         if self.minimiser not in MINIMISERS:
             raise ValueError(f"minimiser must be one of {MINIMISERS}, got {self.minimiser!r}")
-        if self.link not in ("identity", "log"):
-            raise ValueError(f"link must be 'identity' or 'log', got {self.link!r}")
+        if self.link not in LINKS:
+            raise ValueError(f"link must be one of {LINKS}, got {self.link!r}")
         for name in ("grad_lipschitz", "grad_bound"):
             value = getattr(self, name)
             if value is not None and not (value >= 0 and math.isfinite(value)):

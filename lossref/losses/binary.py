@@ -35,6 +35,7 @@ from lossref._checks import (
     quiet_ieee,
     reduce,
 )
+from lossref.losses import _optax
 from lossref.losses._sigmoid import softplus_numpy, softplus_torch
 from lossref.properties import Properties
 from lossref.registry import Case, Counterpart, Loss, Reference, register
@@ -54,7 +55,7 @@ GRAD_EPS = float(np.float32(1e-12))
 
 
 def _as(prepare: str, x: Any, name: str) -> Any:
-    """An array (NumPy entry points) or a tensor (torch entry points), or None."""
+    """An optional argument as an array (NumPy entry points) or a tensor (torch ones)."""
     if x is None:
         return None
     return as_array(x, name) if prepare == "numpy" else check_tensor(x, name)
@@ -87,7 +88,8 @@ def _check_pair(input, target, reduction, weight, prepare, *, same_shape: bool,
     two binary cross-entropies; lossref also for the multi-label soft margin, where torch
     would broadcast a target of another shape silently). Else the target must broadcast
     to input's shape without changing it (``soft_margin_loss``, as torch)."""
-    input, target = _as(prepare, input, "input"), _as(prepare, target, "target")
+    convert = as_array if prepare == "numpy" else check_tensor
+    input, target = convert(input, "input"), convert(target, "target")
     weight = _as(prepare, weight, "weight")
     pos_weight = _as(prepare, pos_weight, "pos_weight")
     check_reduction(reduction)
@@ -572,32 +574,6 @@ def _multilabel_cases(dtype) -> Iterator[Case]:
                        {"reduction": reduction})
 
 
-# ---------------------------------------------------------------- optax counterparts
-
-
-def _optax_elementwise(fn, *args, reduction="mean", weight=None, pos_weight=None, **kw):
-    """optax's per-element ``sigmoid_binary_cross_entropy(logits, labels)``, reduced as
-    torch reduces; optax has no ``weight`` or ``pos_weight`` (None: not comparable)."""
-    if pos_weight is not None or kw:
-        return None
-    loss = np.asarray(fn(*args))
-    if weight is not None:
-        loss = loss * weight
-    return reduce(loss, reduction)
-
-
-def _optax_soft_margin(fn, input, target, reduction="mean"):
-    """optax writes labels in {0, 1}: ``(y + 1) / 2``."""
-    return reduce(np.asarray(fn(*np.broadcast_arrays(input, (target + 1) / 2))), reduction)
-
-
-def _optax_multilabel(fn, input, target, weight=None, reduction="mean"):
-    loss = np.asarray(fn(input, target))
-    if weight is not None:
-        loss = loss * weight
-    return reduce(loss.mean(axis=-1), reduction)
-
-
 # ---------------------------------------------------------------- records
 
 _COX = Reference("D. R. Cox", "The regression analysis of binary sequences", 1958,
@@ -678,7 +654,7 @@ binary_cross_entropy_with_logits = register(Loss(
     torch=binary_cross_entropy_with_logits_torch,
     builtin_path="torch.nn.functional:binary_cross_entropy_with_logits",
     cases=_bce_logits_cases, references=(_COX, _MAECHLER), declare=_bce_logits_properties,
-    optax=Counterpart("optax.losses:sigmoid_binary_cross_entropy", _optax_elementwise,
+    optax=Counterpart("optax.losses:sigmoid_binary_cross_entropy", _optax.sigmoid_binary_cross_entropy,
                       "sigmoid_binary_cross_entropy(logits, labels)"),
 ))
 
@@ -687,7 +663,7 @@ soft_margin_loss = register(Loss(
     numpy=soft_margin_loss_numpy, grad=soft_margin_loss_grad, torch=soft_margin_loss_torch,
     builtin_path="torch.nn.functional:soft_margin_loss", cases=_soft_margin_cases,
     references=(_COX, _ZHANG), declare=_soft_margin_properties,
-    optax=Counterpart("optax.losses:sigmoid_binary_cross_entropy", _optax_soft_margin,
+    optax=Counterpart("optax.losses:sigmoid_binary_cross_entropy", _optax.soft_margin,
                       "sigmoid_binary_cross_entropy(x, (y + 1) / 2)"),
 ))
 
@@ -697,6 +673,6 @@ multilabel_soft_margin_loss = register(Loss(
     grad=multilabel_soft_margin_loss_grad, torch=multilabel_soft_margin_loss_torch,
     builtin_path="torch.nn.functional:multilabel_soft_margin_loss", cases=_multilabel_cases,
     references=(_COX, _ZHANG), declare=_multilabel_properties,
-    optax=Counterpart("optax.losses:sigmoid_binary_cross_entropy", _optax_multilabel,
+    optax=Counterpart("optax.losses:sigmoid_binary_cross_entropy", _optax.multilabel_logistic,
                       "sigmoid_binary_cross_entropy(x, y).mean(axis=-1)"),
 ))

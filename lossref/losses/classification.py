@@ -27,9 +27,10 @@ from lossref._checks import (
     quiet_ieee,
     reduce,
 )
+from lossref.losses import _optax
 from lossref.losses._softmax import exp_shifted_numpy, exp_shifted_torch, log_softmax_numpy
 from lossref.properties import Properties
-from lossref.registry import Case, Loss, Reference, register
+from lossref.registry import Case, Counterpart, Loss, Reference, register
 
 __all__ = ["cross_entropy", "nll_loss"]
 
@@ -522,6 +523,8 @@ cross_entropy = register(Loss(
     torch=cross_entropy_torch, builtin_path="torch.nn.functional:cross_entropy",
     cases=_cross_entropy_cases, references=(_SHANNON, _BRIDLE, _SZEGEDY),
     declare=_cross_entropy_properties,
+    optax=Counterpart("optax.losses:softmax_cross_entropy", _optax.softmax_cross_entropy,
+                      "softmax_cross_entropy(logits, one_hot_labels, axis=-1)"),
 ))
 
 nll_loss = register(Loss(

@@ -31,6 +31,7 @@ from lossref._checks import (
     check_tensor,
     quiet_ieee,
 )
+from lossref.losses import _optax
 from lossref.losses._elementwise import unbroadcast
 from lossref.losses._sigmoid import softplus_numpy, softplus_torch
 from lossref.losses._softmax import log_softmax_numpy
@@ -234,9 +235,13 @@ def js_divergence_torch(input, target, *, reduction="batchmean", log_target=Fals
     log_p = t if log_target else torch.log(t)
     p = torch.exp(t) if log_target else t
     q = torch.exp(x)
-    d = x - log_p
-    from_p = torch.where(p == 0, 0, p * (LOG2 - softplus_torch(d)))
-    from_q = torch.where(q == 0, 0, q * (LOG2 - softplus_torch(-d)))
+    from_p = torch.where(p == 0, 0, p * (LOG2 - softplus_torch(x - log_p)))
+    # where q = exp(x) is 0 its term is 0; x is replaced there by 0 before the arithmetic,
+    # so that no inf enters the branch torch.where discards (autograd would multiply that
+    # inf by the discarded branch's zero gradient: nan)
+    vanishing = q == 0
+    safe_x = torch.where(vanishing, 0, x)
+    from_q = torch.where(vanishing, 0, torch.exp(safe_x) * (LOG2 - softplus_torch(log_p - safe_x)))
     return _reduce(0.5 * (from_p + from_q), x, shape, reduction)
 # --8<-- [end:js_divergence_torch]
 
@@ -288,20 +293,6 @@ def _divergence_cases(dtype) -> Iterator[Case]:
         yield Case(f"extreme-{reduction}", (x, p), {"reduction": reduction})
 
 
-# ---------------------------------------------------------------- optax
-
-
-def _optax_kl(fn, input, target, reduction="mean", log_target=False):
-    """optax sums over an axis; ``axis=()`` keeps every element. Its log-target version
-    is ``kl_divergence_with_log_targets``."""
-    if log_target:
-        import optax
-        fn = optax.losses.kl_divergence_with_log_targets
-    input, target = np.broadcast_arrays(input, target)
-    loss = np.asarray(fn(input, target, axis=()))
-    return _reduce(loss, input, loss.shape, reduction)
-
-
 # ---------------------------------------------------------------- records
 
 _KULLBACK = Reference("S. Kullback, R. A. Leibler", "On information and sufficiency", 1951,
@@ -343,7 +334,7 @@ kl_div = register(Loss(
     page="losses/kl-divergence.md", numpy=kl_div_numpy, grad=kl_div_grad, torch=kl_div_torch,
     builtin_path="torch.nn.functional:kl_div", cases=_divergence_cases,
     references=(_KULLBACK, _HINTON, _KINGMA), declare=_kl_properties,
-    optax=Counterpart("optax.losses:kl_divergence", _optax_kl,
+    optax=Counterpart("optax.losses:kl_divergence", _optax.kl_divergence,
                       "kl_divergence(log_predictions, targets)"),
 ))
 

@@ -15,6 +15,7 @@ import numpy as np
 import torch.nn.functional as F
 
 from lossref._checks import check_nonnegative, quiet_ieee
+from lossref.losses import _optax
 from lossref.losses._elementwise import (
     MEAN_BY_COUNT,
     MEAN_BY_WEIGHT,
@@ -25,7 +26,7 @@ from lossref.losses._elementwise import (
     weighted_reduce,
 )
 from lossref.properties import Properties
-from lossref.registry import Case, Loss, Reference, register
+from lossref.registry import Case, Counterpart, Loss, Reference, register
 
 __all__ = ["huber_loss", "l1_loss", "mse_loss", "smooth_l1_loss"]
 
@@ -381,6 +382,8 @@ mse_loss = register(Loss(
     numpy=mse_loss_numpy, grad=mse_loss_grad, torch=mse_loss_torch,
     builtin_path="torch.nn.functional:mse_loss", cases=_mse_l1_cases, wrt=(0,),
     references=(_STIGLER,), declare=_mse_properties,
+    optax=Counterpart("optax.losses:squared_error", _optax.squared_error,
+                      "squared_error(predictions, targets)"),
 ))
 
 l1_loss = register(Loss(
@@ -396,6 +399,8 @@ smooth_l1_loss = register(Loss(
     torch=smooth_l1_loss_torch, builtin_path="torch.nn.functional:smooth_l1_loss",
     cases=_smooth_l1_cases, wrt=(0,), references=(_GIRSHICK, _HUBER),
     declare=_smooth_l1_properties,
+    optax=Counterpart("optax.losses:huber_loss", _optax.smooth_l1,
+                      "huber_loss(predictions, targets, delta=beta) / beta"),
 ))
 
 huber_loss = register(Loss(
@@ -403,4 +408,6 @@ huber_loss = register(Loss(
     numpy=huber_loss_numpy, grad=huber_loss_grad, torch=huber_loss_torch,
     builtin_path="torch.nn.functional:huber_loss", cases=_huber_cases, wrt=(0,),
     references=(_HUBER,), declare=_huber_properties,
+    optax=Counterpart("optax.losses:huber_loss", _optax.huber,
+                      "huber_loss(predictions, targets, delta=delta)"),
 ))
