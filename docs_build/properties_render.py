@@ -82,7 +82,8 @@ def _parse_args(text: str) -> dict:
 
 
 SCOPES = {"classification": "per row of scores",
-          "divergence": "per row of log-probabilities (one distribution)",
+          "divergence": "per element (one log-probability and its target probability); "
+                        "the minimiser is over distributions",
           "binary": "per element (one probability or logit)"}
 
 

@@ -13,7 +13,14 @@ The loss is seen as a function of one *prediction* with its target fixed: a scal
 element-wise regression loss, the pair ``(input, var)`` for ``gaussian_nll_loss`` (the
 positions ``rec.wrt``), a row of ``C`` scores for a classification loss (logits, or
 log-probabilities where the parity cases hold log-probability rows, as ``nll_loss``'s do).
-Gradients are ``rec.grad(..., reduction="sum")``, per element or per row, with the
+A binary loss (``task="binary"``) is studied on one logit, mapped through the sigmoid
+where the loss takes probabilities, with labels in {0, 1} or {-1, 1} (and soft targets in
+[0, 1] where it takes them); its minimiser is checked by bisection of the expected loss at
+P(Y = 1) = q, and properness over a grid of probabilities. A divergence
+(``task="divergence"``) is a sum of elements ``(x, t)``, a log-probability ``x <= 0`` and
+its target: its constants are per element; its minimiser is over distributions (gradient
+descent on ``D(q ‖ softmax(z))``), and properness is that of its score on one-hot
+outcomes. Gradients are ``rec.grad(..., reduction="sum")``, per element or per row, with the
 Euclidean norm over the prediction. A prediction argument that rejects negative values lives
 on ``[eps, inf)`` when the loss has an ``eps`` floor (a Gaussian variance is clamped at
 ``eps``; below it the loss is flat, outside the declared scope), else ``[0, inf)``.
@@ -123,6 +130,35 @@ def takes_log_probabilities(name: str) -> bool:
 
 
 @functools.cache
+def binary_labels(name: str) -> tuple[tuple[float, float], bool]:
+    """A binary loss's labels, ``(0, 1)`` or ``(-1, 1)`` as in its parity cases, and
+    whether it takes soft targets in between."""
+    rec = LOSSES[name]
+    targets = np.concatenate([np.ravel(c.args[1]) for c in rec.cases(np.float64)])
+    labels = (-1.0, 1.0) if np.any(targets == -1) else (0.0, 1.0)
+    try:
+        rec.numpy(np.full((1, 1), 0.5), np.full((1, 1), 0.5))
+        soft = labels == (0.0, 1.0)
+    except ValueError:
+        soft = False
+    return labels, soft
+
+
+@functools.cache
+def takes_probabilities(name: str) -> bool:
+    """True for a binary loss on probabilities (it rejects the input 2.0)."""
+    try:
+        LOSSES[name].numpy(np.full((1, 1), 2.0), np.ones((1, 1)))
+    except ValueError:
+        return True
+    return False
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+@functools.cache
 def _n_args(name: str) -> int:
     return len(next(iter(LOSSES[name].cases(np.float64))).args)
 
@@ -136,7 +172,11 @@ class Problem:
 
     def __init__(self, rec: Loss, params: dict[str, Any]):
         self.rec, self.params = rec, dict(params)
-        self.classification = rec.task == "classification"
+        # rows of scores (class indices or distributions as targets): classification and
+        # divergences; one logit or probability per element: binary losses
+        self.classification = rec.task in ("classification", "divergence")
+        self.divergence = rec.task == "divergence"
+        self.binary = rec.task == "binary"
         self.n_args = _n_args(rec.name)
         self.target_pos = next(i for i in range(self.n_args) if i not in rec.wrt)
         numbers = [abs(float(v)) for v in self.params.values()
@@ -146,6 +186,10 @@ class Problem:
         self.kinks = np.unique([0.0, 1.0, -1.0, *numbers, *(-v for v in numbers)])
         if self.classification:
             self.log_probs = takes_log_probabilities(rec.name)
+        elif self.binary:
+            self.labels, self.soft_targets = binary_labels(rec.name)
+            self.takes_probabilities = takes_probabilities(rec.name)
+            self.kinks = np.unique([0.0, 1.0, -1.0, *self._clamp_logits()])
         else:
             self.lower = np.array([self._floor(p) if self._rejects_negative(p) else -np.inf
                                    for p in rec.wrt])
@@ -178,9 +222,22 @@ class Problem:
         eps = float(self.params.get("eps", 0.0))
         return eps if eps and self._at(position, 0.0) == self._at(position, eps / 2) else 0.0
 
+    def _distribution_targets(self, T: np.ndarray, C: int) -> np.ndarray:
+        """Class indices as one-hot rows (distributions pass unchanged), in the form the
+        divergence takes: log-probabilities with ``log_target`` (a zero probability as
+        e^-700: torch's log_target=True gives nan at a target of -inf)."""
+        if T.ndim == 1:
+            T = np.eye(C)[T]
+        return np.log(np.maximum(T, np.exp(-700.0))) if self.params.get("log_target") else T
+
     def _call(self, fn, P: np.ndarray, T: np.ndarray, reduction: str):
+        if self.divergence:
+            return fn(P, self._distribution_targets(T, P.shape[1]), reduction=reduction,
+                      **self.params)
         if self.classification:
             return fn(P, T, reduction=reduction, **self.params)
+        if self.binary:  # one column: an element-wise loss, or one class of a multi-label row
+            return fn(P[:, :1], T[:, None], reduction=reduction, **self.params)
         args: list[Any] = [None] * self.n_args
         for k, position in enumerate(self.rec.wrt):
             args[position] = P[:, k]
@@ -188,11 +245,15 @@ class Problem:
         return fn(*args, reduction=reduction, **self.params)
 
     def value(self, P: np.ndarray, T: np.ndarray) -> np.ndarray:
-        return np.asarray(self._call(self.rec.numpy, P, T, "none"), np.float64)
+        value = np.asarray(self._call(self.rec.numpy, P, T, "none"), np.float64)
+        # a divergence's elements are summed over the row; a binary loss has one column
+        return value.reshape(len(P), -1).sum(axis=1)
 
     def grad(self, P: np.ndarray, T: np.ndarray) -> np.ndarray:
         grads = self._call(self.rec.grad, P, T, "sum")
-        return grads[0] if self.classification else np.stack(grads, axis=1)
+        if self.classification or self.binary:
+            return grads[0].reshape(len(P), -1)
+        return np.stack(grads, axis=1)
 
     # -- samples of predictions: a list of batches (one per number of classes)
 
@@ -244,9 +305,51 @@ class Problem:
 
     def scores(self, Z: np.ndarray) -> np.ndarray:
         """The loss's input for logits ``Z``."""
+        if self.binary:
+            return sigmoid(Z) if self.takes_probabilities else Z
         return log_softmax_numpy(Z, axis=1) if self.log_probs else Z
 
+    # -- binary losses: logits (mapped to probabilities where the loss takes them)
+
+    def _clamp_logits(self) -> list[float]:
+        """Where a loss on probabilities meets a clamp: torch's binary cross-entropy is
+        ``min(-log p, 100)``, finite at p = 0; its clamp starts at ``p = e^-100``, the logit
+        ``log(p / (1 - p))``. None for a loss on logits."""
+        if not self.takes_probabilities:
+            return []
+        top = float(self.value(np.zeros((1, 1)), np.ones(1))[0])
+        return [-top] if math.isfinite(top) else []
+
+    def binary_targets(self, rng, n: int) -> np.ndarray:
+        T = rng.choice(self.labels, n)
+        if self.soft_targets:
+            T[: n // 4] = rng.uniform(0, 1, n // 4)
+        return T
+
+    def binary_logits(self, rng, n: int) -> np.ndarray:
+        """Every magnitude, the kinks, and a band of +-10% around each kink."""
+        q = n // 4
+        kinks = rng.choice(self.kinks, q)
+        Z = np.concatenate([self._magnitudes(rng, n - 2 * q), kinks,
+                            kinks * rng.uniform(0.9, 1.1, q)])
+        return Z[:, None]
+
+    def divergence_elements(self, rng, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Single elements ``(x, t)``: a log-probability ``x <= 0`` of every magnitude (0
+        and -1 among them) and a target probability, 0 or 1 in a quarter of the cases
+        each. A divergence is a sum of such elements (torch's ``kl_div`` takes any
+        ``x <= 0``), so its constants are per element."""
+        x = -np.abs(np.concatenate([self._magnitudes(rng, n - n // 4),
+                                    rng.choice((0.0, 1.0), n // 4)]))
+        t = rng.uniform(0, 1, n)
+        t[: n // 4], t[n // 4: n // 2] = 0.0, 1.0
+        return x[:, None], rng.permutation(t)[:, None]
+
     def points(self, rng) -> list[tuple[np.ndarray, np.ndarray]]:
+        if self.divergence:
+            return [self.divergence_elements(rng, 3000)]
+        if self.binary:
+            return [(self.scores(self.binary_logits(rng, 3000)), self.binary_targets(rng, 3000))]
         if not self.classification:
             T = self._regression_targets(rng, 3000)
             return [(self._regression_predictions(rng, T), T)]
@@ -260,7 +363,21 @@ class Problem:
         """``(A, B, T)``: near pairs (``B = A + h u`` for every magnitude ``h``), far pairs
         (independent predictions), and tiny pairs straddling each centre."""
         out = []
-        if self.classification:
+        if self.divergence:
+            A, T = self.divergence_elements(rng, 2000)
+            near = -np.abs(A + rng.choice(SCALES, (2000, 1)) * rng.choice((-1.0, 1.0), (2000, 1)))
+            far, _ = self.divergence_elements(rng, 2000)
+            centres, T_c = self.divergence_elements(rng, 600)
+            h = rng.choice((1e-9, 1e-6, 1e-3, 0.1), (600, 1))
+            return [(A, near, T), (A, far, T), (np.minimum(centres, -0.1) - h,
+                                                  np.minimum(centres, -0.1) + h, T_c)]
+        if self.binary:
+            T = self.binary_targets(rng, 2000)
+            A = self.binary_logits(rng, 2000)
+            near = A + rng.choice(SCALES, (2000, 1)) * rng.choice((-1.0, 1.0), (2000, 1))
+            for B in (near, self.binary_logits(rng, 2000)):
+                out.append((self.scores(A), self.scores(B), T))
+        elif self.classification:
             for C, n in ((2, 400), (3, 400), (5, 200), (10, 100)):
                 Z, T = self._score_rows(rng, C, n)
                 U = _unit_rows(rng, Z.shape)
@@ -277,7 +394,7 @@ class Problem:
         for C, T in self.centres(rng):
             U = _unit_rows(rng, C.shape)
             h = rng.choice((1e-9, 1e-6, 1e-3, 0.1), (len(C), 1))
-            if self.classification:
+            if self.classification or self.binary:
                 out.append((self.scores(C - h * U), self.scores(C + h * U), T))
             else:
                 out.append((C - h * U, C + h * U, T))
@@ -287,6 +404,13 @@ class Problem:
         """Moderate points (gradient of order 1 .. 1e43) at and around the kinks, at least
         0.1 inside the domain so that ``c -+ h u`` stays in it; classification: logit
         rows (mapped by the caller), ties included."""
+        if self.divergence:  # moderate log-probabilities, at least 0.1 inside x <= 0
+            x, t = self.divergence_elements(rng, 600)
+            return [(np.clip(x, -30.0, -0.1), t)]
+        if self.binary:  # moderate logits, and 0
+            Z = np.concatenate([rng.choice((0.1, 1.0, 3.0, 10.0), 600)
+                                * rng.standard_normal(600), [0.0, 0.0]])[:, None]
+            return [(Z, self.binary_targets(rng, len(Z)))]
         if self.classification:
             out = []
             for C in (2, 3, 5):
@@ -346,6 +470,53 @@ class Problem:
         c = 0.5 * (lo + hi)
         return float(np.exp(c) if link == "log" else c)
 
+    # -- expected losses of a binary loss, P(Y = 1) = q
+
+    def _binary_input(self, R: np.ndarray) -> np.ndarray:
+        """The loss's input for probabilities ``R`` (their logits for a loss on logits)."""
+        return R if self.takes_probabilities else np.log(R) - np.log1p(-R)
+
+    def binary_expected(self, R: np.ndarray, q: float) -> np.ndarray:
+        """``q loss(r, yes) + (1 - q) loss(r, no)`` for each probability ``r``."""
+        X = self._binary_input(R)[:, None]
+        no, yes = self.labels
+        return (q * self.value(X, np.full(len(R), yes))
+                + (1 - q) * self.value(X, np.full(len(R), no)))
+
+    def binary_minimiser(self, q: float, link: str) -> float:
+        """The constant prediction minimising the expected loss, by bisection on the
+        reported gradient (probabilities in (0, 1), logits in (-40, 40)), mapped back
+        through the declared ``link``."""
+        no, yes = self.labels
+        lo, hi = (1e-12, 1 - 1e-12) if self.takes_probabilities else (-40.0, 40.0)
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if mid in (lo, hi):
+                break
+            X = np.full((1, 1), mid)
+            slope = float(q * self.grad(X, np.array([yes]))[0, 0]
+                          + (1 - q) * self.grad(X, np.array([no]))[0, 0])
+            if slope == 0:
+                lo = hi = mid
+                break
+            lo, hi = (lo, mid) if slope > 0 else (mid, hi)
+        c = 0.5 * (lo + hi)
+        return float(sigmoid(np.array(c)) if link == "logit" else c)
+
+    # -- the minimiser of a divergence D(q ‖ r) over distributions r
+
+    def divergence_minimiser(self, Q: np.ndarray) -> np.ndarray:
+        """``softmax(z*)`` for ``z*`` minimising ``D(q ‖ softmax(z))``, by gradient descent
+        on the logits through ``log_softmax`` (step 1), to a gradient below 1e-12."""
+        Z = np.zeros(Q.shape)
+        for _ in range(50000):
+            g = self.grad(self.scores(Z), Q)
+            g = g - softmax_numpy(Z, axis=1) * g.sum(axis=1, keepdims=True)
+            if np.abs(g).max() < 1e-12:
+                return softmax_numpy(Z, axis=1)
+            Z -= 2 * g  # JS curves 1/4 as much as KL: step 2 is stable and faster
+        raise AssertionError(f"gradient descent did not converge (|grad| {np.abs(g).max():.2e})")
+
     # -- expected losses over a class distribution (classification)
 
     def expected_loss(self, Z: np.ndarray, Q: np.ndarray) -> np.ndarray:
@@ -354,10 +525,11 @@ class Problem:
         values = self.value(self.scores(np.repeat(Z, C, axis=0)), np.tile(np.arange(C), M))
         return (values.reshape(M, C) * Q).sum(axis=1)
 
-    def expected_minimiser(self, Q: np.ndarray) -> np.ndarray:
+    def expected_minimiser(self, Q: np.ndarray, converge: bool = True) -> np.ndarray:
         """``softmax(z*)`` for ``z*`` minimising the expected loss, by gradient descent on
         the logits (through ``log_softmax`` for a loss on log-probabilities) from 0, with
-        step 1 (stable for any curvature below 2), to a gradient below 1e-12."""
+        step 1 (stable for any curvature below 2), to a gradient below 1e-12; with
+        ``converge=False``, wherever 5000 steps end (a witness needs only a better point)."""
         M, C = Q.shape
         Z = np.zeros((M, C))
         targets = np.tile(np.arange(C), M)
@@ -369,6 +541,8 @@ class Problem:
             if np.abs(g).max() < 1e-12:
                 return softmax_numpy(Z, axis=1)
             Z -= g
+        if not converge:
+            return softmax_numpy(Z, axis=1)
         raise AssertionError(f"gradient descent did not converge (|grad| {np.abs(g).max():.2e})")
 
 
@@ -390,6 +564,7 @@ def _distributions(C: int, seed: int = 7) -> np.ndarray:
 
 
 CLASS_COUNTS = (2, 3, 4, 5)
+BINARY_PROBABILITIES = (0.02, 0.3, 0.5, 0.77, 0.95)
 
 
 @functools.cache
@@ -479,7 +654,8 @@ def check_smooth(rec: Loss, props: Properties, rng) -> None:
     problem = Problem(rec, props.parameters)
 
     def grad(X, T):
-        return problem.grad(problem.scores(X) if problem.classification else X, T)
+        mapped = (problem.classification or problem.binary) and not problem.divergence
+        return problem.grad(problem.scores(X) if mapped else X, T)
 
     jumps = []
     for C, T in problem.centres(rng):
@@ -527,6 +703,23 @@ def _skewed_sample(rng, scale: float = 1.0, quantile: float | None = None) -> np
 @np.errstate(all="ignore")
 def check_minimiser(rec: Loss, props: Properties, rng) -> None:
     problem = Problem(rec, props.parameters)
+    if problem.binary:
+        assert props.minimiser == "distribution", f"a binary loss minimised by a " \
+                                                  f"{props.minimiser!r}"
+        for q in BINARY_PROBABILITIES:
+            found = problem.binary_minimiser(q, props.link)
+            # bisection to the last bit; 1e-7 is far above rounding
+            assert abs(found - q) <= 1e-7, (f"P(Y = 1) = {q}: the expected loss is "
+                                            f"minimised at {found!r} (link {props.link!r})")
+        return
+    if problem.divergence:
+        assert props.minimiser == "distribution", f"a divergence minimised by a " \
+                                                  f"{props.minimiser!r}"
+        for C in CLASS_COUNTS:
+            Q = _distributions(C)
+            error = float(np.abs(problem.divergence_minimiser(Q) - Q).max())
+            assert error <= 1e-7, f"C = {C}: D(q ‖ r) is minimised {error:.3g} away from q"
+        return
     if problem.classification:
         assert props.minimiser in ("distribution", "smoothed-distribution"), \
             f"a classification loss minimised by a {props.minimiser!r}"
@@ -577,7 +770,7 @@ def check_minimiser(rec: Loss, props: Properties, rng) -> None:
 def check_breakdown_point(rec: Loss, props: Properties, rng) -> None:
     problem = Problem(rec, props.parameters)
     bp = props.breakdown_point
-    if problem.classification:
+    if problem.classification or problem.binary:
         assert bp is None, "a breakdown point declared for a classification loss"
         return
     clean = rng.standard_normal(200)
@@ -614,11 +807,28 @@ def check_breakdown_point(rec: Loss, props: Properties, rng) -> None:
 @np.errstate(all="ignore")
 def check_proper(rec: Loss, props: Properties, rng) -> None:
     problem = Problem(rec, props.parameters)
-    assert problem.classification == (props.proper is not None), \
+    assert (problem.classification or problem.binary) == (props.proper is not None), \
         "proper is declared for classification losses only (None for regression)"
     if props.proper is None:
         return
-    for C, P in expected_minimisers(problem).items():
+    if problem.binary:
+        R = np.linspace(1e-3, 1 - 1e-3, 999)
+        for q in BINARY_PROBABILITIES:
+            scores = problem.binary_expected(R, q)
+            at_truth = float(problem.binary_expected(np.array([q]), q)[0])
+            excess = scores - at_truth
+            if props.proper:  # every other probability scores worse
+                apart = np.abs(R - q) >= 1e-3
+                assert (excess > 1e-9 * abs(at_truth))[apart].all(), \
+                    f"P(Y = 1) = {q}: a probability other than q scores {excess.min():.3g}"
+            else:
+                assert (excess < -1e-9 * abs(at_truth)).any(), \
+                    f"P(Y = 1) = {q}: declared improper, but q scores best"
+        return
+    minimisers = (expected_minimisers(problem) if props.proper else
+                  {C: problem.expected_minimiser(_distributions(C), converge=False)
+                   for C in CLASS_COUNTS})
+    for C, P in minimisers.items():
         Q = _distributions(C)
         at_truth = problem.expected_loss(np.log(Q), Q)
         distance = np.abs(P - Q).max(axis=1)
@@ -656,7 +866,7 @@ CHECKS = {
 
 def checked_properties(rec: Loss) -> list[str]:
     """breakdown_point applies to regression losses, proper to classification losses."""
-    skip = "breakdown_point" if rec.task == "classification" else "proper"
+    skip = "proper" if rec.task == "regression" else "breakdown_point"
     return [p for p in CHECKS if p != skip]
 
 
@@ -691,7 +901,7 @@ def test_properties_record_their_parameters(rec, setting):
     props = rec.properties(**setting)
     assert props.parameters == {**declare_keywords(rec), **setting}
     assert (props.proper is None) == (rec.task == "regression")
-    if rec.task == "classification":
+    if rec.task != "regression":
         assert props.breakdown_point is None
     else:  # a number, or None with a note that says on what it depends
         assert props.breakdown_point is not None or props.notes.get("breakdown_point")
@@ -742,6 +952,26 @@ CORRUPTIONS = [
     ("cross_entropy", {"label_smoothing": 0.2}, "proper", True),
     ("cross_entropy", {}, "proper", False),
     ("nll_loss", {}, "proper", False),
+    ("binary_cross_entropy", {}, "convex", True),
+    ("binary_cross_entropy", {}, "grad_bound", 1.0),
+    ("binary_cross_entropy", {}, "proper", False),
+    ("binary_cross_entropy", {}, "link", "logit"),
+    ("binary_cross_entropy_with_logits", {}, "grad_lipschitz", 0.5),
+    ("binary_cross_entropy_with_logits", {}, "grad_lipschitz", 0.2),
+    ("binary_cross_entropy_with_logits", {}, "link", "identity"),
+    ("binary_cross_entropy_with_logits", {}, "minimiser", "mean"),
+    ("soft_margin_loss", {}, "grad_bound", 0.5),
+    ("soft_margin_loss", {}, "proper", False),
+    ("soft_margin_loss", {}, "convex", False),
+    ("multilabel_soft_margin_loss", {}, "smooth", False),
+    ("kl_div", {}, "grad_lipschitz", None),
+    ("kl_div", {}, "grad_bound", 0.5),
+    ("kl_div", {"log_target": True}, "proper", False),
+    ("js_divergence", {}, "convex", True),
+    ("js_divergence", {}, "proper", True),
+    ("js_divergence", {}, "grad_bound", None),
+    ("js_divergence", {}, "grad_lipschitz", 0.3),
+    ("js_divergence", {"log_target": True}, "minimiser", "smoothed-distribution"),
 ]
 # the check that covers each field (link is checked through the minimiser)
 CHECK_OF = {**{p: p for p in CHECKS}, "link": "minimiser", "offset": "minimiser"}

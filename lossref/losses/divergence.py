@@ -310,8 +310,8 @@ def _kl_properties(log_target=False) -> Properties:
     return Properties(
         convex=True, smooth=True, grad_lipschitz=0.0, grad_bound=1.0, minimiser="distribution",
         breakdown_point=None, proper=True,
-        notes={"convex": "linear in the log-probabilities x: t (log t - x)",
-               "grad_bound": "the gradient -t has norm |t| <= 1, reached at a one-hot target",
+        notes={"convex": "linear in the log-probability x: t (log t - x)",
+               "grad_bound": "the gradient is -t, and |t| <= 1",
                "minimiser": "over log-probability rows, KL(t ‖ q) is minimised at q = t "
                             "(Gibbs' inequality)",
                "proper": "with a one-hot target it is the log score"})
@@ -320,13 +320,16 @@ def _kl_properties(log_target=False) -> Properties:
 def _js_properties(log_target=False) -> Properties:
     check_flag(log_target, "log_target")
     return Properties(
-        convex=False, smooth=True, grad_lipschitz=None, grad_bound=None,
+        convex=False, smooth=True, grad_lipschitz=LOG2 / 2, grad_bound=LOG2 / 2,
         minimiser="distribution", breakdown_point=None, proper=False,
-        notes={"convex": "convex in the probabilities q, not in the log-probabilities the "
-                         "loss takes",
-               "minimiser": "JS(t ‖ q) is minimised at q = t",
-               "proper": "as a score of one-hot outcomes it is not proper: the expected "
-                         "score under q is minimised away from q"})
+        notes={"convex": "convex in the probability q, not in the log-probability x = log q "
+                         "it takes: the second derivative dips below 0 where q << t",
+               "grad_lipschitz": "the second derivative is (q/2)(log(2q/(t + q)) + t/(t + q)),"
+                                 " largest at q = 1, t = 0: (log 2)/2",
+               "grad_bound": "the gradient (q/2) log(2q/(t + q)) is largest at q = 1, t = 0",
+               "minimiser": "JS(t ‖ q) over distributions q is minimised at q = t",
+               "proper": "as a score of one-hot outcomes it is not proper: its expected value "
+                         "under q is minimised away from q"})
 
 
 kl_div = register(Loss(
