@@ -189,6 +189,8 @@ def _template(rec: Loss, dtype: Any):
         return all(k == "reduction" or v is None or isinstance(v, np.ndarray)
                    or (k in defaults and _same(defaults[k], v)) for k, v in case.kwargs.items())
 
+    if rec.task == "divergence":  # batched rows of distributions, as the timing uses
+        cases = [c for c in cases if c.args[0].ndim == 2] or cases
     mean = [c for c in cases if c.kwargs.get("reduction") == "mean"]
     return next((c for c in mean if at_defaults(c)), mean[0] if mean else cases[0])
 
@@ -232,6 +234,8 @@ def _draw_like(template: np.ndarray, shape: tuple[int, ...], dtype: Any,
     t = t[np.isfinite(t)].ravel()
     if t.size == 0:
         return rng.standard_normal(shape).astype(dtype)
+    if np.all(np.abs(t) == 1):  # labels -1/1 (soft_margin_loss)
+        return rng.choice(np.unique(t), shape).astype(dtype)
     low, high = float(t.min()), float(t.max())
     if low >= 0 and np.all(t == np.round(t)) and high < 2**31:
         return rng.integers(0, int(high) + 1, shape).astype(dtype)
@@ -254,7 +258,7 @@ def bench_inputs(rec: Loss, n: int, dtype: Any, seed: int = 0) -> tuple[tuple, d
     case = _template(rec, dtype)
     rng = np.random.default_rng(seed)
     parameters = inspect.signature(rec.numpy).parameters
-    classification = rec.task == "classification"
+    classification = rec.task in ("classification", "divergence")  # rows of C scores
     rows = max(1, round(n / CLASSES))
     first = next((a for a in case.args if isinstance(a, np.ndarray)), None)
 
@@ -276,8 +280,8 @@ def bench_inputs(rec: Loss, n: int, dtype: Any, seed: int = 0) -> tuple[tuple, d
                            and parameters[name].default is not inspect.Parameter.empty)
             value = None if has_default else scaled(value)
         kwargs[name] = value
-    if "reduction" in parameters:
-        kwargs["reduction"] = "mean"
+    if "reduction" in parameters:  # a divergence per sample: kl_div's 'mean' is a pitfall
+        kwargs["reduction"] = "batchmean" if rec.task == "divergence" else "mean"
     return args, kwargs
 
 
@@ -542,7 +546,45 @@ def gaussian_inputs(dtype: Any, options: dict[str, Any]) -> list[tuple]:
     return [(r, np.zeros_like(r), v)]
 
 
-TASK_INPUTS = {"classification": classification_inputs, "regression": regression_inputs}
+LOGITS = (-1e300, -800.0, -67.0, -40.0, -20.0, -1.0, -1e-8, 0.0, 1e-8, 1.0, 20.0, 40.0, 67.0,
+          800.0, 1e300)
+PROBABILITIES = (0.0, 1e-300, 1e-45, 1e-30, 1e-12, 1e-6, 0.25, 0.5, 1 - 1e-6, 1 - 1e-12, 1.0)
+LOG_PROBABILITIES = (0.0, -1e-300, -1e-12, -1e-3, -0.5, -1.0, -20.0, -700.0, -1e300)
+TARGET_PROBABILITIES = (0.0, 1e-300, 1e-12, 0.3, 0.5, 1.0)
+
+
+def binary_inputs(dtype: Any, options: dict[str, Any]) -> list[tuple]:
+    """Logits from -1e300 to 1e300 (where exp overflows, and where torch loses a tiny
+    loss) against the labels 0 and 1 and the soft target 0.25."""
+    return [_grid(LOGITS, (0.0, 1.0, 0.25), dtype)]
+
+
+def probability_inputs(dtype: Any, options: dict[str, Any]) -> list[tuple]:
+    """Probabilities 0 ... 1, through torch's clamp (log p < -100 below 3.7e-44)."""
+    return [_grid(PROBABILITIES, (0.0, 1.0, 0.3), dtype)]
+
+
+def pm1_inputs(dtype: Any, options: dict[str, Any]) -> list[tuple]:
+    return [_grid(LOGITS, (-1.0, 1.0), dtype)]
+
+
+def column_inputs(dtype: Any, options: dict[str, Any]) -> list[tuple]:
+    """:func:`binary_inputs` as rows of one class (a multi-label loss averages a row)."""
+    return [tuple(a[:, None] for a in binary_inputs(dtype, options)[0])]
+
+
+def divergence_inputs(dtype: Any, options: dict[str, Any]) -> list[tuple]:
+    """Log-probabilities 0 ... -1e300 against target probabilities 0 ... 1 (their logs
+    with ``log_target``; a target of 0 then becomes e^-745, as -inf gives nan in torch)."""
+    x, t = _grid(LOG_PROBABILITIES, TARGET_PROBABILITIES, dtype)
+    if options.get("log_target"):
+        with np.errstate(divide="ignore"):
+            t = np.log(np.maximum(t, np.finfo(dtype).smallest_subnormal)).astype(dtype)
+    return [(x, t)]
+
+
+TASK_INPUTS = {"classification": classification_inputs, "regression": regression_inputs,
+               "binary": binary_inputs}
 
 
 def _mp_log_softmax(row: list[Any]) -> list[Any]:
@@ -628,6 +670,42 @@ def _mp_tukey(x, y, *, c=4.685, **_):
     return c * c / 6 * (1 - (1 - (r / c) ** 2) ** 3)
 
 
+def _mp_bce(p, y, **_):
+    """torch clamps each log at -100."""
+    log_p = max(mpmath.log(p), -100) if p > 0 else mpmath.mpf(-100)
+    log_q = max(mpmath.log1p(-p), -100) if p < 1 else mpmath.mpf(-100)
+    return -(y * log_p + (1 - y) * log_q)
+
+
+def _mp_softplus(z):
+    return mpmath.log1p(mpmath.exp(z))
+
+
+def _mp_logistic(z, y, **_):
+    return (1 - y) * _mp_softplus(z) + y * _mp_softplus(-z)
+
+
+def _mp_soft_margin(x, y, **_):
+    return _mp_softplus(-y * x)
+
+
+def _mp_kl(x, t, *, log_target=False, **_):
+    """``t (log t - x)``, a difference of two terms (their larger one is the scale)."""
+    if log_target:
+        t_log, t = t, mpmath.exp(t)
+    else:
+        t_log = mpmath.log(t) if t > 0 else mpmath.mpf(0)
+    a, b = t * t_log, t * x
+    return a - b, max(abs(a), abs(b))
+
+
+def _mp_js(x, t, *, log_target=False, **_):
+    q, p = mpmath.exp(x), (mpmath.exp(t) if log_target else t)
+    m = (p + q) / 2
+    terms = [a * mpmath.log(a / m) / 2 for a in (p, q) if a > 0]
+    return mpmath.fsum(terms), max([abs(v) for v in terms] + [mpmath.mpf(0)])
+
+
 MP_REFERENCES: dict[str, MpReference] = {
     "cross_entropy": MpReference(_mp_cross_entropy, ({}, {"label_smoothing": 0.1})),
     "nll_loss": MpReference(_mp_nll, inputs=log_probability_inputs),
@@ -642,6 +720,14 @@ MP_REFERENCES: dict[str, MpReference] = {
     "log_cosh_loss": MpReference(_mp_log_cosh),
     "quantile_loss": MpReference(_mp_quantile, ({}, {"quantile": 0.9})),
     "tukey_biweight_loss": MpReference(_mp_tukey),
+    "binary_cross_entropy": MpReference(_mp_bce, inputs=probability_inputs),
+    "binary_cross_entropy_with_logits": MpReference(_mp_logistic),
+    "soft_margin_loss": MpReference(_mp_soft_margin, inputs=pm1_inputs),
+    "multilabel_soft_margin_loss": MpReference(_mp_logistic, inputs=column_inputs),
+    "kl_div": MpReference(_mp_kl, ({}, {"log_target": True}),
+                          inputs=divergence_inputs),
+    "js_divergence": MpReference(_mp_js, ({}, {"log_target": True}),
+                                 inputs=divergence_inputs),
 }
 """The 50-digit reference of each loss, by name (see :class:`MpReference`)."""
 

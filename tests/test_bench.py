@@ -206,7 +206,8 @@ def test_derived_inputs_keep_the_kind_of_each_argument(dtype):
     """The rules of the module docstring, on the losses that exercise them."""
     for name, rec in LOSSES.items():
         args, kwargs = bench.bench_inputs(rec, 100_000, dtype)
-        assert kwargs.get("reduction") == "mean", name
+        assert kwargs.get("reduction") == ("batchmean" if rec.task == "divergence"
+                                           else "mean"), name
         assert kwargs.get("weight") is None, name
         assert args[0].dtype == dtype and args[0].size == 100_000, name
         rec.numpy(*args, **kwargs)  # the derived inputs are valid
@@ -221,6 +222,13 @@ def test_derived_inputs_keep_the_kind_of_each_argument(dtype):
     _, _, var = bench.bench_inputs(LOSSES["gaussian_nll_loss"], 1000, dtype)[0]
     assert var.min() >= 0
     assert bench.bench_inputs(LOSSES["smooth_l1_loss"], 1000, dtype)[1]["beta"] == 1.0
+    _, labels = bench.bench_inputs(LOSSES["soft_margin_loss"], 1000, dtype)[0]
+    assert set(np.unique(labels)) == {-1.0, 1.0}
+    _, labels = bench.bench_inputs(LOSSES["binary_cross_entropy_with_logits"], 1000, dtype)[0]
+    assert set(np.unique(labels)) == {0.0, 1.0}
+    logq, p = bench.bench_inputs(LOSSES["kl_div"], 100_000, dtype)[0]
+    assert logq.shape == p.shape == (800, bench.CLASSES) and logq.max() <= 0
+    np.testing.assert_allclose(p.astype(np.float64).sum(axis=1), 1, rtol=1e-5)
 
 
 # ---------------------------------------------------------------- the committed results

@@ -182,16 +182,24 @@ def kl_div_torch(input, target, reduction="mean", log_target=False):
 
 # --8<-- [start:js_divergence_numpy]
 def _js_terms_numpy(x, t, log_target):
-    """Per element ``1/2 [p log(p / m) + q log(q / m)]``, ``m = (p + q) / 2``, from
-    ``log p`` and ``log q = x``: ``log(p / m) = log 2 - softplus(log q - log p)``.
-    A zero probability contributes 0 (``0 log 0 = 0``)."""
+    """Per element ``1/2 [p log(p / m) + q log(q / m)]``, ``m = (p + q) / 2``, ``q = e^x``.
+
+    With ``r = (q - p) / (q + p) = tanh((log q - log p) / 2)``, ``p = m (1 - r)`` and
+    ``q = m (1 + r)``, the element is ``m/2 phi(r)`` with
+    ``phi(r) = (1 - r) log(1 - r) + (1 + r) log(1 + r) = log(1 - r^2) + 2 r atanh(r)``.
+    The first form cancels to ``r^2`` for ``p ~ q`` (a relative error of eps / |r|); the
+    second loses at most a factor 2 there, and is used for ``|r| < 1/2``. The first is
+    written ``log(p/m) = log 2 - softplus(log q - log p)``: a zero probability contributes
+    0 (``0 log 0 = 0``). Returns the elements, ``q``, ``d = log q - log p`` and ``r``."""
     log_p = t if log_target else np.log(t)
     p = np.exp(t) if log_target else t
     q = np.exp(x)
     d = x - log_p
+    r = np.tanh(d / 2)
     from_p = np.where(p == 0, 0, p * (LOG2 - softplus_numpy(d)))
     from_q = np.where(q == 0, 0, q * (LOG2 - softplus_numpy(-d)))
-    return 0.5 * (from_p + from_q), q, -d
+    near = 0.25 * (p + q) * (np.log1p(-r * r) + 2 * r * np.arctanh(r))
+    return np.where(np.abs(r) < 0.5, near, 0.5 * (from_p + from_q)), q, d, r
 
 
 @quiet_ieee
@@ -216,12 +224,15 @@ def js_divergence_numpy(input, target, *, reduction="batchmean", log_target=Fals
 # --8<-- [start:js_divergence_grad]
 @quiet_ieee
 def js_divergence_grad(input, target, *, reduction="batchmean", log_target=False):
-    """With respect to ``x = log q``: ``1/2 q log(q / m)``, divided as the reduction divides
-    (the terms in ``d log m / dx`` cancel: ``-p q/(p + q) + q p/(p + q) = 0``)."""
+    """With respect to ``x = log q``: ``1/2 q log(q / m)``, divided as the reduction
+    divides (the terms in ``d log m / dx`` cancel: ``-p q/(p + q) + q p/(p + q) = 0``).
+    ``log(q / m)`` is ``log1p(r)`` for ``|r| < 1/2`` (exact as ``q -> p``), else
+    ``log 2 - softplus(-d)`` (exact as ``q << p``, where ``r`` rounds to -1)."""
     x, t, log_target, shape = _check(input, target, reduction, log_target, "numpy")
     _warn_mean(reduction, JS_MEAN_WARNING)
-    _, q, minus_d = _js_terms_numpy(x, t, log_target)
-    grad = np.where(q == 0, 0, 0.5 * q * (LOG2 - softplus_numpy(minus_d)))
+    _, q, d, r = _js_terms_numpy(x, t, log_target)
+    log_q_over_m = np.where(np.abs(r) < 0.5, np.log1p(r), LOG2 - softplus_numpy(-d))
+    grad = np.where(q == 0, 0, 0.5 * q * log_q_over_m)
     grad = np.broadcast_to(grad, shape) / np.asarray(_denominator(x, shape, reduction), x.dtype)
     return (unbroadcast(grad, x.shape),)
 # --8<-- [end:js_divergence_grad]
@@ -229,20 +240,24 @@ def js_divergence_grad(input, target, *, reduction="batchmean", log_target=False
 
 # --8<-- [start:js_divergence_torch]
 def js_divergence_torch(input, target, *, reduction="batchmean", log_target=False):
-    """:func:`js_divergence_numpy` in tensor operations."""
+    """:func:`js_divergence_numpy` in tensor operations. Where a ``torch.where`` discards
+    a branch that would be infinite (``q = 0``; ``|r| = 1`` in the near form), its
+    argument is replaced by a safe value first: autograd multiplies the discarded
+    branch's infinite derivative by its zero gradient, which is nan."""
     x, t, log_target, shape = _check(input, target, reduction, log_target, "torch")
     _warn_mean(reduction, JS_MEAN_WARNING)
     log_p = t if log_target else torch.log(t)
     p = torch.exp(t) if log_target else t
     q = torch.exp(x)
     from_p = torch.where(p == 0, 0, p * (LOG2 - softplus_torch(x - log_p)))
-    # where q = exp(x) is 0 its term is 0; x is replaced there by 0 before the arithmetic,
-    # so that no inf enters the branch torch.where discards (autograd would multiply that
-    # inf by the discarded branch's zero gradient: nan)
     vanishing = q == 0
     safe_x = torch.where(vanishing, 0, x)
     from_q = torch.where(vanishing, 0, torch.exp(safe_x) * (LOG2 - softplus_torch(log_p - safe_x)))
-    return _reduce(0.5 * (from_p + from_q), x, shape, reduction)
+    r = torch.tanh((x - log_p) / 2)
+    close = r.abs() < 0.5
+    r = torch.where(close, r, 0)
+    near = 0.25 * (p + q) * (torch.log1p(-r * r) + 2 * r * torch.atanh(r))
+    return _reduce(torch.where(close, near, 0.5 * (from_p + from_q)), x, shape, reduction)
 # --8<-- [end:js_divergence_torch]
 
 
