@@ -213,27 +213,43 @@ def binary_cross_entropy_torch(input, target, weight=None, reduction="mean"):
 
 # --8<-- [start:logistic_numpy]
 def _logistic_numpy(z, y, pos_weight=None):
-    """``pw y softplus(-z) + (1 - y) softplus(z)``, the negative log-likelihood of a
-    label ``y`` in [0, 1] under ``p = sigmoid(z)``. ``softplus(z) = max(z, 0) + L`` and
-    ``softplus(-z) = max(-z, 0) + L`` share ``L = log1p(exp(-|z|))``: one exp, one log1p,
-    and no cancellation, so a loss of 1e-30 keeps its digits."""
-    L = softplus_numpy(-np.abs(z))          # log1p(exp(-|z|))
+    """``(1 - y) softplus(z) + pw y softplus(-z)``, the negative log-likelihood of a label
+    ``y`` in [0, 1] under ``p = sigmoid(z)``. With ``L = log1p(exp(-|z|))``,
+    ``softplus(z) = max(z, 0) + L`` and ``softplus(-z) = max(-z, 0) + L``, so the loss is
+    ``((1 - y) + pw y) L + z a`` with ``a = 1 - y`` where ``z >= 0`` and ``a = -pw y``
+    where ``z < 0`` (one of the two ``max`` terms is 0). One exp, one log1p, and no
+    difference of nearly equal numbers: a loss of 1e-30 keeps its digits, and so does
+    ``(1 - y) z`` for a soft label near 1."""
+    L = np.abs(z)
+    np.negative(L, out=L)
+    np.exp(L, out=L)
+    np.log1p(L, out=L)                         # log1p(exp(-|z|)), in place
     pos = y if pos_weight is None else pos_weight * y
-    loss = (1 - y) * (np.maximum(z, 0) + L)
-    loss += pos * (np.maximum(-z, 0) + L)
-    return loss
+    if pos_weight is None:
+        slope = (z >= 0) - y                   # 1 - y where z >= 0, -y where z < 0
+    else:
+        L *= (1 - y) + pos
+        slope = np.where(z >= 0, 1 - y, -pos)
+    slope *= z
+    L += slope
+    return L
 
 
 def _logistic_grad_numpy(z, y, pos_weight=None):
-    """``(1 - y) sigmoid(z) - pw y sigmoid(-z)``, each sigmoid from ``e = exp(-|z|)``:
-    ``sigmoid(|z|) = 1 / (1 + e)`` and ``sigmoid(-|z|) = e / (1 + e)``, so that neither
-    is computed as ``1 - (a number near 1)``."""
-    e = np.exp(-np.abs(z))
-    big = 1 / (1 + e)
-    small = e * big
-    positive = z >= 0
-    pos = y if pos_weight is None else pos_weight * y
-    return (1 - y) * np.where(positive, big, small) - pos * np.where(positive, small, big)
+    """``(1 - y) sigmoid(z) - pw y sigmoid(-z)``, from ``e = exp(-|z|)`` and
+    ``s = 1 / (1 + e)``: ``s ((1 - y) - pw y e)`` where ``z >= 0`` and
+    ``s ((1 - y) e - pw y)`` where ``z < 0``. Neither sigmoid is computed as ``1 - (a
+    number near 1)``, so a gradient of 1e-30 keeps its digits too."""
+    e = np.abs(z)
+    np.negative(e, out=e)
+    np.exp(e, out=e)                           # e = exp(-|z|)
+    s = 1 + e
+    np.reciprocal(s, out=s)                    # s = sigmoid(|z|)
+    a = 1 - y
+    b = y if pos_weight is None else pos_weight * y
+    grad = np.where(z >= 0, a - b * e, a * e - b)
+    grad *= s
+    return grad
 # --8<-- [end:logistic_numpy]
 
 
