@@ -43,7 +43,7 @@ DISPLAY_MATH = re.compile(r'<div class="arithmatex">(?P<body>\\\[.*?\\\])</div>'
 LABEL = re.compile(r"\\label\{(?P<key>[a-z0-9:_-]+)\}")
 EQREF = re.compile(r"\{eq:(?P<key>[a-z0-9:_-]+)\}")
 TABLE = re.compile(r"<!-- lossref:table (?P<kind>losses|optimizers) -->")
-REFERENCES = re.compile(r"<!-- lossref:references (?P<name>\w+) -->")
+REFERENCES = re.compile(r"<!-- lossref:references (?P<names>\w+(?: \w+)*) -->")
 VERSIONS = re.compile(r"<!-- lossref:versions (?P<names>[\w.-]+(?: [\w.-]+)*) -->")
 CONSTRAINTS = Path(__file__).resolve().parent.parent / "constraints.txt"
 DISPLAY_NAMES = {"torch": "PyTorch", "numpy": "NumPy"}
@@ -81,15 +81,19 @@ def _table(kind: str, from_page: str) -> str:
     return "\n".join(rows)
 
 
-def _references(name: str) -> str:
+def _references(names: str) -> str:
+    """The references of the named records, each listed once, in the order they come."""
     from lossref.registry import LOSSES, OPTIMIZERS
 
-    record = LOSSES.get(name) or OPTIMIZERS.get(name)
-    if record is None:
-        log.warning("lossref:references names unknown record %r", name)
-        return ""
+    refs = []
+    for name in names.split():
+        record = LOSSES.get(name) or OPTIMIZERS.get(name)
+        if record is None:
+            log.warning("lossref:references names unknown record %r", name)
+            return ""
+        refs += [ref for ref in record.references if ref not in refs]
     items = []
-    for ref in record.references:
+    for ref in refs:
         ident = (f"doi:{ref.doi}" if ref.doi else f"arXiv:{ref.arxiv}" if ref.arxiv
                  else ref.link.split("://", 1)[-1])
         venue = f" *{ref.venue}*." if ref.venue else ""
@@ -149,7 +153,7 @@ def on_page_markdown(markdown, page, config, files):
     markdown = properties_render.render(markdown, src, lambda path: _page_link(path, src),
                                         log.warning)
     markdown = bench_render.render(markdown, src, log.warning)
-    return REFERENCES.sub(lambda m: _references(m["name"]), markdown)
+    return REFERENCES.sub(lambda m: _references(m["names"]), markdown)
 
 
 def on_page_content(content, page, config, files):
