@@ -85,7 +85,7 @@ def bce_relative_error(fig):
         shown = np.where(np.isfinite(error), np.maximum(error, floor), top)
         ax.plot(z, shown, marker, color=color, ms=size, ls="none", label=name)
     ax.axhline(2.0**-53, color="0.5", lw=0.8, ls="--")
-    ax.text(-59, 2.0**-53 * 3, "half an ulp, $2^{-53}$", fontsize=8, color="0.35")
+    ax.text(-59, 2.0**-53 * 3, "unit roundoff, $2^{-53}$", fontsize=8, color="0.35")
     ax.text(-59, floor * 3, "exact", fontsize=8, color="0.35")
     ax.text(59, top / 12, "inf or nan", fontsize=8, color="0.35", ha="right")
     ax.set(yscale="log", ylim=(floor / 4, top * 6), xlim=(-61, 61),

@@ -407,9 +407,10 @@ class Problem:
         if self.divergence:  # moderate log-probabilities, at least 0.1 inside x <= 0
             x, t = self.divergence_elements(rng, 600)
             return [(np.clip(x, -30.0, -0.1), t)]
-        if self.binary:  # moderate logits, and 0
+        if self.binary:  # moderate logits, 0, and the kinks (a clamp's corner)
             Z = np.concatenate([rng.choice((0.1, 1.0, 3.0, 10.0), 600)
-                                * rng.standard_normal(600), [0.0, 0.0]])[:, None]
+                                * rng.standard_normal(600), [0.0, 0.0],
+                                np.repeat(self.kinks, 4)])[:, None]
             return [(Z, self.binary_targets(rng, len(Z)))]
         if self.classification:
             out = []
@@ -650,28 +651,47 @@ def check_grad_lipschitz(rec: Loss, props: Properties, rng) -> None:
 @np.errstate(all="ignore")
 def check_smooth(rec: Loss, props: Properties, rng) -> None:
     """The gradient difference across ``c -+ h u``, relative to ``1 + |grad(c)|``, for
-    ``h`` = 1e-3, 1e-6, 1e-9: a continuous gradient makes it O(h); a jump keeps it."""
+    ``h`` = 1e-3, 1e-6, 1e-9: a continuous gradient makes it O(h); a jump keeps it.
+    And the value's one-sided slopes ``(f(c + h u) - f(c)) / h`` and ``(f(c) - f(c - h u))
+    / h`` at ``h = 1e-6``: they agree where the loss is differentiable, and differ at a
+    kink that the reported gradient does not show (torch's binary cross-entropy reports
+    ``(p - y) / max(p (1 - p), eps)`` across its clamp of the log at -100, where the loss
+    itself has a corner)."""
     problem = Problem(rec, props.parameters)
+    mapped = (problem.classification or problem.binary) and not problem.divergence
 
     def grad(X, T):
-        mapped = (problem.classification or problem.binary) and not problem.divergence
         return problem.grad(problem.scores(X) if mapped else X, T)
 
-    jumps = []
+    def value(X, T):
+        return problem.value(problem.scores(X) if mapped else X, T)
+
+    jumps, corners = [], []
     for C, T in problem.centres(rng):
         U = _unit_rows(rng, C.shape)
         size = 1 + _norm(grad(C, T))
         jumps.append(np.stack([_norm(grad(C + h * U, T) - grad(C - h * U, T)) / size
                                for h in (1e-3, 1e-6, 1e-9)], axis=1))
-    jumps = np.concatenate(jumps)
+        h = 1e-6
+        f0 = value(C, T)
+        right, left = (value(C + h * U, T) - f0) / h, (f0 - value(C - h * U, T)) / h
+        # rounding of the values: 64 ulp of f over h; curvature: slope h f''
+        noise = 64 * F64_EPS * np.abs(f0) / h
+        corners.append(np.maximum(np.abs(right - left) - noise, 0)
+                       / (1 + np.abs(right) + np.abs(left)))
+    jumps, corners = np.concatenate(jumps), np.concatenate(corners)
+    corner = float(corners[np.isfinite(corners)].max())
     if props.smooth:
         # a gradient of slope up to 1e4 times its size moves by < 2e-5 over 2e-9
         worst = float(jumps[:, -1].max())
         assert worst <= 1e-4, f"the gradient jumps by {worst:.3g} across a pair 2e-9 apart"
+        # a slope of the slope up to 1e3 times its size changes it by < 1e-3 over 1e-6
+        assert corner <= 1e-2, f"the value has a corner: one-sided slopes differ by {corner:.3g}"
     else:
         persistent = float(jumps.min(axis=1).max())
-        assert persistent >= 1e-2, ("declared not smooth, but the gradient difference "
-                                    f"vanishes at every centre (largest {persistent:.3g})")
+        assert max(persistent, corner) >= 1e-2, (
+            "declared not smooth, but the gradient difference vanishes at every centre "
+            f"(largest {persistent:.3g}) and the value has no corner ({corner:.3g})")
 
 
 @np.errstate(all="ignore")
@@ -953,6 +973,7 @@ CORRUPTIONS = [
     ("cross_entropy", {}, "proper", False),
     ("nll_loss", {}, "proper", False),
     ("binary_cross_entropy", {}, "convex", True),
+    ("binary_cross_entropy", {}, "smooth", True),
     ("binary_cross_entropy", {}, "grad_bound", 1.0),
     ("binary_cross_entropy", {}, "proper", False),
     ("binary_cross_entropy", {}, "link", "logit"),

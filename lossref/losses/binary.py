@@ -254,9 +254,13 @@ def _logistic_grad_numpy(z, y, pos_weight=None):
 # --8<-- [end:logistic_numpy]
 
 
+# --8<-- [start:logistic_torch]
 def _logistic_torch(z, y, pos_weight=None):
+    """``(1 - y) softplus(z) + pw y softplus(-z)``; autograd differentiates it (the
+    softplus of ``lossref.losses._sigmoid`` has the exact derivative at 0 too)."""
     pos = y if pos_weight is None else pos_weight * y
     return (1 - y) * softplus_torch(z) + pos * softplus_torch(-z)
+# --8<-- [end:logistic_torch]
 
 
 # ---------------------------------------------------------------- binary_cross_entropy_with_logits
@@ -626,13 +630,14 @@ def _binary_properties(*, link: str, note: str) -> Properties:
 
 def _bce_properties() -> Properties:
     return Properties(
-        convex=False, smooth=True, grad_lipschitz=None, grad_bound=None,
+        convex=False, smooth=False, grad_lipschitz=None, grad_bound=None,
         minimiser="distribution", breakdown_point=None, proper=True,
         notes={"convex": "-log p is convex, but torch's clamp at -100 makes the loss flat "
                          "below p = e^-100 = 3.7e-44, which breaks convexity there; convex "
                          "on [e^-100, 1 - e^-100]",
-               "smooth": "the gradient torch reports, (p - y) / max(p (1 - p), 1e-12), is "
-                         "continuous",
+               "smooth": "the clamp puts a corner at p = e^-100 (the slope jumps from "
+                         "-e^100 to 0); the gradient torch reports, (p - y) / max(p (1 - p), "
+                         "1e-12), is continuous there and is not the derivative",
                "grad_bound": "up to |p - y| / 1e-12: near 1e12 as p tends to 0 or 1 on the "
                              "wrong side",
                "minimiser": "the expected loss under P(Y = 1) = q is minimised at p = q",
