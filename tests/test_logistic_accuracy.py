@@ -125,3 +125,20 @@ def test_js_divergence_is_accurate_where_the_distributions_agree():
     assert_accurate(rec.numpy(x, t, reduction="none", log_target=True), true, "numpy")
     assert_accurate(rec.torch(torch.tensor(x), torch.tensor(t), reduction="none",
                               log_target=True), true, "torch")
+
+
+@pytest.mark.parametrize("log_target", [False, True])
+def test_js_gradient_is_zero_where_model_and_data_both_vanish(log_target):
+    """A class that neither distribution holds contributes nothing, and its gradient is
+    0: in ``.torch`` no nan may leak from a branch that ``torch.where`` discards."""
+    x = torch.tensor([[0.0, -np.inf], [-1e-300, -800.0]], dtype=torch.float64,
+                     requires_grad=True)
+    t = torch.tensor([[1.0, 0.0], [1.0, 0.0]], dtype=torch.float64)
+    if log_target:
+        t = torch.where(t > 0, torch.log(t), -np.inf)
+    value = losses.js_divergence.torch(x, t, reduction="sum", log_target=log_target)
+    value.backward()
+    assert torch.isfinite(value) and torch.isfinite(x.grad).all(), x.grad
+    (grad,) = losses.js_divergence.grad(x.detach().numpy(), t.numpy(), reduction="sum",
+                                        log_target=log_target)
+    np.testing.assert_allclose(x.grad.numpy(), grad, rtol=1e-12, atol=1e-300)

@@ -249,13 +249,14 @@ def js_divergence_torch(input, target, *, reduction="batchmean", log_target=Fals
     log_p = t if log_target else torch.log(t)
     p = torch.exp(t) if log_target else t
     q = torch.exp(x)
-    from_p = torch.where(p == 0, 0, p * (LOG2 - softplus_torch(x - log_p)))
+    with torch.no_grad():  # which form each element takes
+        close = torch.tanh((x - log_p) / 2).abs() < 0.5
+    d = torch.where(p == 0, 0, x - log_p)  # log q - log p; 0 where p = 0 (no term)
+    from_p = torch.where(p == 0, 0, p * (LOG2 - softplus_torch(d)))
     vanishing = q == 0
     safe_x = torch.where(vanishing, 0, x)
     from_q = torch.where(vanishing, 0, torch.exp(safe_x) * (LOG2 - softplus_torch(log_p - safe_x)))
-    r = torch.tanh((x - log_p) / 2)
-    close = r.abs() < 0.5
-    r = torch.where(close, r, 0)
+    r = torch.tanh(torch.where(close, d, 0) / 2)
     near = 0.25 * (p + q) * (torch.log1p(-r * r) + 2 * r * torch.atanh(r))
     return _reduce(torch.where(close, near, 0.5 * (from_p + from_q)), x, shape, reduction)
 # --8<-- [end:js_divergence_torch]
