@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from sybil import Document, Example, Region, Sybil
+import sybil.evaluators.doctest as _sybil_doctest
 from sybil.evaluators.doctest import NUMBER, DocTestEvaluator
 from sybil.evaluators.python import PythonEvaluator
 from sybil.parsers.abstract.doctest import DocTestStringParser
@@ -21,6 +22,17 @@ from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFenced
 from sybil.parsers.rest import DocTestParser as RestDocTestParser
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _rounds_to(expected: str, actual: str, tolerance: float = 1e-12) -> bool:
+    """Sybil's NUMBER flag accepts a printed number within ``tolerance`` = one unit of the
+    last digit written (``0.1642`` for ``0.1643``; ``0.0`` for anything below 0.1). A
+    number written on a page means the value rounded to its digits: within half a unit
+    (and a hair more for the binary representation of the written decimal)."""
+    return abs(float(expected) - float(actual)) <= 0.5 * tolerance * (1 + 1e-9)
+
+
+_sybil_doctest.float_approx_equal = _rounds_to
 OPTIONFLAGS = (
     __import__("doctest").ELLIPSIS | __import__("doctest").NORMALIZE_WHITESPACE | NUMBER
 )
