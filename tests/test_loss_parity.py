@@ -23,7 +23,9 @@ from lossref.registry import LOSSES
 DTYPES = (np.float32, np.float64)
 
 # Some cases broadcast target against input on purpose (torch allows it and warns).
-pytestmark = pytest.mark.filterwarnings("ignore:Using a target size:UserWarning")
+# kl_div and js_divergence warn on reduction='mean' (tests/test_binary_divergence_errors.py).
+pytestmark = pytest.mark.filterwarnings("ignore:Using a target size:UserWarning",
+                                        "ignore:reduction. 'mean' divides:UserWarning")
 
 # Relative tolerances. Both sides compute the same formula in the same precision, but in a
 # different order of operations (torch's fused log_softmax kernel, pairwise vs. sequential
