@@ -64,12 +64,13 @@ def _table(kind: str, from_page: str) -> str:
     from lossref.registry import LOSSES, OPTIMIZERS
 
     if kind == "losses":
-        rows = ["| Loss | Task | PyTorch counterpart | optax counterpart | Page |",
+        rows = ["| Loss | Task | PyTorch (`F` = `torch.nn.functional`) | optax "
+                "(`optax.losses`) | Page |",
                 "|---|---|---|---|---|"]
         for rec in LOSSES.values():
-            builtin = f"`torch.nn.functional.{rec.builtin_path.split(':')[1]}`" \
+            builtin = f"`F.{rec.builtin_path.split(':')[1]}`" \
                 if rec.builtin_path else "none (reference loop)"
-            optax = f"`optax.losses.{rec.optax.call}`" if rec.optax else "none"
+            optax = f"`{rec.optax.call}`" if rec.optax else "none"
             rows.append(f"| `losses.{rec.name}` | {rec.task} | {builtin} | {optax} | "
                         f"[{rec.title}]({_page_link(rec.page, from_page)}) |")
     else:

@@ -37,7 +37,7 @@ def _yes_no(value: bool | None, none: str = "—") -> str:
     return none if value is None else ("yes" if value else "no")
 
 
-def _minimiser(props) -> str:
+def _minimiser(props, task: str = "") -> str:
     text = {"mean": "the mean", "median": "the median",
             "quantile": f"the {props.parameters.get('quantile', 'τ')}-quantile",
             "m-estimate": "an M-estimate (no standard functional)",
@@ -45,12 +45,14 @@ def _minimiser(props) -> str:
             "smoothed-distribution": "the smoothed distribution (1 − ε) q + ε/C",
             }[props.minimiser]
     text = f"log of {text}" if props.link == "log" else text
+    if task == "binary" and props.minimiser == "distribution":
+        text = "the true probability P(Y = 1)"
     if props.link == "logit":  # a binary loss on logits
         text = "the logit of the true probability P(Y = 1)"
     return f"{text} − {number(-props.offset)}" if props.offset else text
 
 
-def cells(props) -> dict[str, str]:
+def cells(props, task: str = "") -> dict[str, str]:
     """The value of each column, as text."""
     lipschitz = "none finite" if props.grad_lipschitz is None else number(props.grad_lipschitz)
     bound = "unbounded" if props.grad_bound is None else number(props.grad_bound)
@@ -61,7 +63,7 @@ def cells(props) -> dict[str, str]:
         "Smooth (C¹)": _yes_no(props.smooth),
         "Gradient Lipschitz constant L": lipschitz,
         "Gradient bound": bound,
-        "Minimiser of E ℓ(c, Y)": _minimiser(props),
+        "Minimiser of E ℓ(c, Y)": _minimiser(props, task),
         "Breakdown point": breakdown,
         "Strictly proper": _yes_no(props.proper),
     }
@@ -93,7 +95,7 @@ def block(rec, kwargs: dict, link_to_table: str) -> str:
     scope = SCOPES.get(rec.task, "per element")
     title = f"Properties at a glance: `{rec.name}`" + (f" ({params})" if params else "")
     rows = ["| Property | Value | Why |", "|---|---|---|"]
-    for column, value in cells(props).items():
+    for column, value in cells(props, rec.task).items():
         note = props.notes.get(NOTE_KEYS[column], "").replace("|", "\\|")  # |r| in a table
         rows.append(f"| {column} | {value} | {note} |")
     body = "\n".join(rows)
@@ -116,11 +118,12 @@ SHORT = {"Convex": "Convex", "Smooth (C¹)": "C¹", "Gradient Lipschitz constant
          "Breakdown point": "Breakdown", "Strictly proper": "Proper"}
 
 
-def _short_minimiser(props) -> str:
+def _short_minimiser(props, task: str = "") -> str:
     text = {"quantile": f"{props.parameters.get('quantile')}-quantile",
             "m-estimate": "M-estimate", "smoothed-distribution": "smoothed distribution",
             }.get(props.minimiser, props.minimiser)
     text = f"log {text}" if props.link == "log" else text
+    text = "P(Y = 1)" if task == "binary" else text
     text = "logit P(Y = 1)" if props.link == "logit" else text
     return f"{text} − eps" if props.offset else text
 
@@ -136,7 +139,7 @@ def table(losses, page_link) -> str:
             values["Gradient Lipschitz constant L"] = values[
                 "Gradient Lipschitz constant L"].replace("none finite", "none")
             values["Gradient bound"] = values["Gradient bound"].replace("unbounded", "∞")
-            values["Minimiser of E ℓ(c, Y)"] = _short_minimiser(props)
+            values["Minimiser of E ℓ(c, Y)"] = _short_minimiser(props, rec.task)
             params = ", ".join(f"{k}={v!r}" for k, v in props.parameters.items()
                                if k not in SILENT)
             name = f"[`{rec.name}`]({page_link(rec.page)})" + (f"<br>{params}" if params else "")

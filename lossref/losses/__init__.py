@@ -14,13 +14,14 @@ from lossref.losses._softmax import (
     softmax_numpy,
     softmax_torch,
 )
-from lossref.losses.binary import (
+# the import order is the registry's order: the order of the site's tables
+from lossref.losses.classification import cross_entropy, nll_loss  # isort: skip
+from lossref.losses.binary import (  # isort: skip
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     multilabel_soft_margin_loss,
     soft_margin_loss,
 )
-from lossref.losses.classification import cross_entropy, nll_loss
 from lossref.losses.divergence import js_divergence, kl_div
 from lossref.losses.likelihood import gaussian_nll_loss, poisson_nll_loss
 from lossref.losses.regression import huber_loss, l1_loss, mse_loss, smooth_l1_loss
