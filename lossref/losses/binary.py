@@ -489,17 +489,22 @@ def _extreme_probabilities(dtype):
     return p, y
 
 
+def _option_cases(name: str, args: tuple, options: dict[str, dict]) -> Iterator[Case]:
+    """One case per option set and reduction, named ``name-option-reduction``."""
+    for option, kwargs in options.items():
+        for reduction in _REDUCTIONS:
+            yield Case(f"{name}-{option}-{reduction}", args, {**kwargs, "reduction": reduction})
+
+
 def _bce_cases(dtype) -> Iterator[Case]:
     rng = np.random.default_rng(30)
     for layout, shape in _SHAPES.items():
-        weights = {"none": None, "full": rng.uniform(0.2, 2.0, shape).astype(dtype),
-                   "last": rng.uniform(0.2, 2.0, shape[-1:]).astype(dtype)}
+        weights = {"none": {"weight": None},
+                   "full": {"weight": rng.uniform(0.2, 2.0, shape).astype(dtype)},
+                   "last": {"weight": rng.uniform(0.2, 2.0, shape[-1:]).astype(dtype)}}
         for soft in (False, True):
             p, y = _probabilities(rng, shape, dtype), _labels01(rng, shape, dtype, soft)
-            for wname, weight in weights.items():
-                for reduction in _REDUCTIONS:
-                    yield Case(f"{layout}-{'soft' if soft else 'hard'}-{wname}-{reduction}",
-                               (p, y), {"weight": weight, "reduction": reduction})
+            yield from _option_cases(f"{layout}-{'soft' if soft else 'hard'}", (p, y), weights)
     p, y = _extreme_probabilities(dtype)
     for reduction in _REDUCTIONS:
         yield Case(f"extreme-{reduction}", (p, y), {"reduction": reduction})
@@ -530,10 +535,7 @@ def _bce_logits_cases(dtype) -> Iterator[Case]:
         for soft in (False, True):
             z = (4 * rng.standard_normal(shape)).astype(dtype)
             y = _labels01(rng, shape, dtype, soft)
-            for oname, kw in options.items():
-                for reduction in _REDUCTIONS:
-                    yield Case(f"{layout}-{'soft' if soft else 'hard'}-{oname}-{reduction}",
-                               (z, y), {**kw, "reduction": reduction})
+            yield from _option_cases(f"{layout}-{'soft' if soft else 'hard'}", (z, y), options)
     z = _extreme_logits(dtype)
     for label in (0.0, 1.0, 0.25):
         y = np.full_like(z, label)
@@ -557,23 +559,14 @@ def _soft_margin_cases(dtype) -> Iterator[Case]:
     # a target that broadcasts to input's shape (torch allows it, without a warning)
     yield Case("bcast-target", ((3 * rng.standard_normal((4, 3))).astype(dtype),
                                 _pm1(rng, (3,), dtype)), {"reduction": "sum"})
-    # torch's log(1 + exp(-y x)) overflows beyond y x = -88.7 (float32) / -709.8 (float64):
+    # torch's log1p(exp(-y x)) overflows beyond y x = -88.7 (float32) / -709.8 (float64):
     # its builtin is compared up to there, lossref beyond it against mpmath
-    # (tests/test_loss_accuracy.py)
+    # (tests/test_logistic_accuracy.py)
     top = 80.0 if dtype == np.float32 else 700.0
-    x = np.array([-top, -40.0, -1e-8, 0.0, 1e-8, 40.0, top, 1e300 if dtype == np.float64
-                  else 1e38], dtype)
-    for reduction in _REDUCTIONS:
-        for label in (1.0, -1.0):
-            if label == -1.0 and reduction != "none":
-                continue
-            y = np.full_like(x, label)
-            if label == -1.0:
-                x_ = x[:-1]  # -y x = +1e300 overflows torch's exp
-                y = y[:-1]
-            else:
-                x_ = x
-            yield Case(f"extreme-y{label:g}-{reduction}", (x_, y), {"reduction": reduction})
+    x = np.array([-top, -40.0, -1e-8, 0.0, 1e-8, 40.0, top], dtype)
+    huge = np.append(x, 1e300 if dtype == np.float64 else 1e38).astype(dtype)  # y x = +huge
+    yield from _option_cases("extreme-y1", (huge, np.ones_like(huge)), {"x": {}})
+    yield Case("extreme-y-1-x-none", (x, -np.ones_like(x)), {"reduction": "none"})
 
 
 def _multilabel_cases(dtype) -> Iterator[Case]:
@@ -582,15 +575,13 @@ def _multilabel_cases(dtype) -> Iterator[Case]:
         if layout == "N":
             continue
         C = shape[-1]
-        weights = {"none": None, "class": rng.uniform(0.2, 2.0, (C,)).astype(dtype),
-                   "full": rng.uniform(0.2, 2.0, shape).astype(dtype)}
+        weights = {"none": {"weight": None},
+                   "class": {"weight": rng.uniform(0.2, 2.0, (C,)).astype(dtype)},
+                   "full": {"weight": rng.uniform(0.2, 2.0, shape).astype(dtype)}}
         for soft in (False, True):
             x = (3 * rng.standard_normal(shape)).astype(dtype)
             y = _labels01(rng, shape, dtype, soft)
-            for wname, weight in weights.items():
-                for reduction in _REDUCTIONS:
-                    yield Case(f"{layout}-{'soft' if soft else 'hard'}-{wname}-{reduction}",
-                               (x, y), {"weight": weight, "reduction": reduction})
+            yield from _option_cases(f"{layout}-{'soft' if soft else 'hard'}", (x, y), weights)
     z = _extreme_logits(dtype).reshape(3, 4)
     for label in (0.0, 1.0):
         for reduction in _REDUCTIONS:
