@@ -43,6 +43,7 @@ DISPLAY_MATH = re.compile(r'<div class="arithmatex">(?P<body>\\\[.*?\\\])</div>'
 LABEL = re.compile(r"\\label\{(?P<key>[a-z0-9:_-]+)\}")
 EQREF = re.compile(r"\{eq:(?P<key>[a-z0-9:_-]+)\}")
 TABLE = re.compile(r"<!-- lossref:table (?P<kind>losses|optimizers) -->")
+ATTRIBUTE_EQREF = re.compile(r"<[a-z][a-z0-9]*\b[^>]*?\seq:(?P<key>[\w:-]+)[^>]*>")
 REFERENCES = re.compile(r"<!-- lossref:references (?P<names>\w+(?: \w+)*) -->")
 VERSIONS = re.compile(r"<!-- lossref:versions (?P<names>[\w.-]+(?: [\w.-]+)*) -->")
 CONSTRAINTS = Path(__file__).resolve().parent.parent / "constraints.txt"
@@ -178,6 +179,12 @@ def on_page_content(content, page, config, files):
                 f'title="Permalink to equation ({numbers[key]})">&para;</a></div>')
 
     content = DISPLAY_MATH.sub(number, content)
+    # attr_list reads a "{eq:key}" that ends a table cell or a paragraph as an attribute
+    # list: the reference vanishes into "<td eq:key>" and is never checked below
+    for swallowed in ATTRIBUTE_EQREF.findall(content):
+        log.warning("%s: {eq:%s} at the end of a table cell or paragraph was read as an "
+                    "attribute list and dropped; put text after it", page.file.src_uri,
+                    swallowed)
 
     def reference(match: re.Match) -> str:
         key = match["key"]

@@ -212,6 +212,15 @@ def test_equation_references_point_to_anchors_on_the_page(pages):
     assert not problems, "\n".join(problems)
 
 
+def test_no_equation_reference_was_swallowed_as_an_attribute(pages):
+    """attr_list reads ``{eq:key}`` at the end of a table cell or paragraph as an attribute
+    list (``<td eq:key>``): the reference would vanish without a warning. The hook warns;
+    this checks the output too."""
+    swallowed = [f"/{url}: {tag}" for url, html in pages.items()
+                 for tag in re.findall(r"<[a-z][a-z0-9]*\b[^>]*?\seq:[\w:-]+[^>]*>", html)]
+    assert not swallowed, "\n".join(swallowed)
+
+
 def test_every_embedded_plot_is_in_the_output_and_valid_svg(site, pages):
     embedded = 0
     for url, html in pages.items():
