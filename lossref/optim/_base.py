@@ -1,5 +1,7 @@
-"""What every NumPy optimizer shares: parameter checks, an all-or-nothing ``step``, the
-learning-rate hook and ``state_dict``."""
+"""What every optimizer shares: parameter and hyperparameter checks; for the NumPy
+optimizers an all-or-nothing ``step``, the learning-rate hook and ``state_dict``; for the
+torch ones (:class:`TorchOptimizer`) the loop over parameters and torch's implementation
+flags."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from lossref._checks import is_tensor
+import torch
+
+from lossref._checks import check_in_range, check_real, is_tensor
 
 # torch.optim keys that choose an implementation, not the mathematics: a torch
 # ``state_dict`` may hold them, the NumPy optimizers have one implementation.
@@ -65,6 +69,81 @@ def check_torch_params(params: Any) -> Any:
         raise TypeError("params must be an iterable of tensors (model.parameters()) or of "
                         f"parameter-group dicts, got {type(params).__name__}")
     return params
+
+
+def scalar_hyperparameter(value: Any, name: str) -> Any:
+    """torch.optim takes ``lr`` (and ``weight_decay``) as a one-element tensor too; its
+    Python number, for the checks."""
+    if is_tensor(value):
+        if value.numel() != 1 or value.is_complex() or not value.is_floating_point():
+            raise TypeError(f"{name} as a tensor must hold one real floating-point number, "
+                            f"got shape {tuple(value.shape)} and dtype {value.dtype}")
+        return value.item()
+    return value
+
+
+def check_betas(betas: Any, name: str = "betas") -> tuple[float, float]:
+    """Two coefficients of exponential moving averages, each in [0, 1)."""
+    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+        raise TypeError(f"{name} must be a pair (beta1, beta2), got {betas!r}")
+    out = []
+    for i, beta in enumerate(betas):
+        beta = check_real(scalar_hyperparameter(beta, f"{name}[{i}]"), f"{name}[{i}]")
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"{name}[{i}] must be in [0, 1), got {beta}")
+        out.append(beta)
+    return out[0], out[1]
+
+
+def check_positive_finite(value: Any, name: str, *, zero: bool = True) -> float:
+    """A finite number >= 0 (> 0 with ``zero=False``): a learning rate, an eps, a decay."""
+    value = check_in_range(scalar_hyperparameter(value, name), name, 0.0, float("inf"))
+    if value == float("inf"):
+        raise ValueError(f"{name} must be finite, got inf")
+    if not zero and value == 0:
+        raise ValueError(f"{name} must be positive, got 0")
+    return value
+
+
+def check_implementation_flags(foreach: Any = None, fused: Any = None,
+                               capturable: Any = False, differentiable: Any = False) -> None:
+    """torch.optim's flags that choose an implementation, not the mathematics. lossref's
+    torch optimizers are one implementation, written one tensor at a time as the pages
+    show it: they accept each flag at its "off" value and refuse the rest, saying why."""
+    for name, value, off in (("foreach", foreach, (None, False)), ("fused", fused, (None, False)),
+                             ("capturable", capturable, (False,)),
+                             ("differentiable", differentiable, (False,))):
+        if value not in off or not isinstance(value, (bool, type(None))):
+            raise ValueError(
+                f"{name}={value!r}: lossref's torch optimizers have one implementation, "
+                "the tensor-by-tensor update written on the page; foreach, fused, capturable "
+                "and differentiable select other implementations of the same update in "
+                "torch.optim. Use the record's .builtin (the torch.optim class) for them.")
+
+
+class TorchOptimizer(torch.optim.Optimizer):
+    """Base of the torch versions: the closure, and the loop over the parameters that have
+    a gradient. A subclass implements ``_update(param, grad, state, group)`` with tensor
+    operations (it runs under ``torch.no_grad``), in torch.optim's order of operations."""
+
+    def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
+        super().__init__(check_torch_params(params), defaults)
+
+    @torch.no_grad()
+    def step(self, closure: Any = None) -> Any:
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    self._update(p, p.grad, self.state[p], group)
+        return loss
+
+    def _update(self, param: Any, grad: Any, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        raise NotImplementedError
 
 
 class NumpyOptimizer:

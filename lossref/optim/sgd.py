@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from lossref._checks import check_flag, check_nonnegative, check_real, is_tensor
-from lossref.optim._base import NumpyOptimizer, check_torch_params
+from lossref._checks import check_flag, check_nonnegative, check_real
+from lossref.optim._base import NumpyOptimizer, TorchOptimizer, scalar_hyperparameter
 from lossref.registry import Optimizer, Reference, register
 
 __all__ = ["sgd", "SGDNumpy", "SGDTorch"]
@@ -21,16 +21,6 @@ def _check_sgd(lr, momentum, dampening, weight_decay, nesterov, maximize) -> Non
     check_flag(maximize, "maximize")
     if nesterov and (momentum <= 0 or dampening != 0):
         raise ValueError("nesterov=True requires momentum > 0 and dampening = 0")
-
-
-def _scalar(value, name):
-    """torch.optim takes ``lr`` (and ``weight_decay``) as a one-element tensor too."""
-    if is_tensor(value):
-        if value.numel() != 1 or value.is_complex() or not value.is_floating_point():
-            raise TypeError(f"{name} as a tensor must hold one real floating-point number, "
-                            f"got shape {tuple(value.shape)} and dtype {value.dtype}")
-        return value.item()
-    return value
 
 
 # --8<-- [start:sgd_numpy]
@@ -71,41 +61,30 @@ class SGDNumpy(NumpyOptimizer):
 
 
 # --8<-- [start:sgd_torch]
-class SGDTorch(torch.optim.Optimizer):
+class SGDTorch(TorchOptimizer):
     """torch.optim.SGD written from tensor operations, same order of operations."""
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
                  nesterov=False, *, maximize=False):
-        _check_sgd(_scalar(lr, "lr"), momentum, dampening, _scalar(weight_decay, "weight_decay"),
-                   nesterov, maximize)
-        super().__init__(check_torch_params(params), dict(lr=lr, momentum=momentum, dampening=dampening,
+        _check_sgd(scalar_hyperparameter(lr, "lr"), momentum, dampening,
+                   scalar_hyperparameter(weight_decay, "weight_decay"), nesterov, maximize)
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = -p.grad if group["maximize"] else p.grad
-                if group["weight_decay"]:
-                    g = g.add(p, alpha=group["weight_decay"])
-                if group["momentum"]:
-                    state = self.state[p]
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        buf = torch.clone(g).detach()
-                        state["momentum_buffer"] = buf
-                    else:
-                        buf.mul_(group["momentum"]).add_(g, alpha=1 - group["dampening"])
-                    g = g.add(buf, alpha=group["momentum"]) if group["nesterov"] else buf
-                p.add_(g, alpha=-group["lr"])
-        return loss
+    def _update(self, p, grad, state, group):
+        g = -grad if group["maximize"] else grad
+        if group["weight_decay"]:
+            g = g.add(p, alpha=group["weight_decay"])
+        if group["momentum"]:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = torch.clone(g).detach()
+                state["momentum_buffer"] = buf
+            else:
+                buf.mul_(group["momentum"]).add_(g, alpha=1 - group["dampening"])
+            g = g.add(buf, alpha=group["momentum"]) if group["nesterov"] else buf
+        p.add_(g, alpha=-group["lr"])
 # --8<-- [end:sgd_torch]
 
 
