@@ -15,7 +15,7 @@ import dataclasses
 import math
 from typing import Any
 
-__all__ = ["LINKS", "MINIMISERS", "Properties"]
+__all__ = ["LINKS", "MINIMISERS", "OptimizerProperties", "Properties"]
 
 #: What minimises the expected loss E[loss(c, Y)] over a constant prediction c.
 MINIMISERS = ("mean", "median", "quantile", "m-estimate", "distribution",
@@ -82,3 +82,37 @@ class Properties:
                 raise ValueError(f"{name} must be a finite non-negative number or None")
         if self.breakdown_point is not None and not 0 <= self.breakdown_point <= 0.5:
             raise ValueError("breakdown_point must be in [0, 1/2] or None")
+
+
+@dataclasses.dataclass(frozen=True)
+class OptimizerProperties:
+    """The declared properties of an optimizer at given hyperparameters; checked by
+    ``tests/test_optimizer_properties.py`` by running the NumPy optimizer.
+
+    Attributes:
+        state_floats: floats of state per element of a parameter after a step (Adam: 2,
+            ``exp_avg`` and ``exp_avg_sq``; scalars such as ``step`` are not counted).
+        scale_invariant: the trajectory is unchanged (up to ``eps``) when every gradient is
+            multiplied by the same ``c > 0``: the update depends on the gradient's
+            direction and relative size only.
+        step_bound: ``sup |Δθ_i| / lr`` over all gradient sequences, per coordinate; None
+            when a step can be arbitrarily large (proportional to the gradient, or to the
+            parameter through decoupled weight decay).
+        hyperparameters: the optimizer's hyperparameters, by name.
+        parameters: the hyperparameters the record was evaluated at.
+        notes: one short sentence per property that needs its derivation or its scope.
+    """
+
+    state_floats: int
+    scale_invariant: bool
+    step_bound: float | None
+    hyperparameters: tuple[str, ...] = ()
+    parameters: dict[str, Any] = dataclasses.field(default_factory=dict)
+    notes: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.state_floats, int) and self.state_floats >= 0):
+            raise ValueError("state_floats must be a non-negative int")
+        if self.step_bound is not None and not (self.step_bound > 0
+                                                and math.isfinite(self.step_bound)):
+            raise ValueError("step_bound must be a positive finite number or None")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from lossref._checks import is_tensor
-from lossref.properties import Properties
+from lossref.properties import OptimizerProperties, Properties
 
 __all__ = ["Case", "Counterpart", "Loss", "Optimizer", "Reference", "LOSSES", "OPTIMIZERS", "lookup",
            "register"]
@@ -197,6 +197,9 @@ class Optimizer:
         torch: ``torch.optim.Optimizer`` subclass written from tensor operations.
         builtin_path: ``"module:attr"`` of the torch.optim class it is checked against.
         option_grid: keyword-argument sets the trajectory tests run, one run each.
+        declare: ``declare(**hyperparameters)`` returns the optimizer's
+            :class:`~lossref.properties.OptimizerProperties` at those hyperparameters;
+            read it through :meth:`properties`.
     """
 
     name: str
@@ -207,11 +210,32 @@ class Optimizer:
     builtin_path: str | None
     option_grid: tuple[dict[str, Any], ...]
     references: tuple[Reference, ...] = ()
+    declare: Callable[..., OptimizerProperties] | None = None
 
     @property
     def builtin(self) -> type | None:
         """The torch.optim class this optimizer mirrors (None if torch has none)."""
         return _resolve(self.builtin_path)
+
+    def properties(self, **hyperparameters: Any) -> OptimizerProperties:
+        """The declared (and tested) properties at ``hyperparameters`` (the NumPy class's
+        defaults for the others); unknown names are a ``TypeError``.
+
+        Examples:
+            >>> from lossref import optim
+            >>> optim.sgd.properties(momentum=0.9).state_floats
+            1
+        """
+        signature = inspect.signature(self.numpy).parameters
+        names = [n for n in signature if n != "params"]
+        unknown = sorted(set(hyperparameters) - set(names))
+        if unknown:
+            raise TypeError(f"{self.name}.properties() got unknown keyword arguments {unknown}")
+        values = {n: signature[n].default for n in names}
+        values.update(hyperparameters)
+        own = inspect.signature(self.declare).parameters
+        declared = self.declare(**{k: v for k, v in values.items() if k in own})
+        return dataclasses.replace(declared, hyperparameters=tuple(names), parameters=values)
 
     def __repr__(self) -> str:
         builtin = self.builtin_path.replace(":", ".") if self.builtin_path else None
@@ -248,8 +272,10 @@ def register(record: Loss | Optimizer) -> Any:
         raise ValueError(f"{type(record).__name__} {record.name!r} is already registered")
     if not record.references:
         raise ValueError(f"{record.name!r}: a record needs at least one reference")
-    if isinstance(record, Loss) and record.declare is None:
-        raise ValueError(f"{record.name!r}: a loss needs its declared properties "
-                         "(declare=..., returning a lossref.properties.Properties)")
+    if record.declare is None and isinstance(record, Loss):  # optimizers: TODO, below
+        kind = "lossref.properties.Properties" if isinstance(record, Loss) \
+            else "lossref.properties.OptimizerProperties"
+        raise ValueError(f"{record.name!r}: a {type(record).__name__.lower()} needs its "
+                         f"declared properties (declare=..., returning a {kind})")
     registry[record.name] = record
     return record

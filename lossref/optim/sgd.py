@@ -8,6 +8,7 @@ import torch
 
 from lossref._checks import check_flag, check_nonnegative, check_real
 from lossref.optim._base import NumpyOptimizer, TorchOptimizer, scalar_hyperparameter
+from lossref.properties import OptimizerProperties
 from lossref.registry import Optimizer, Reference, register
 
 __all__ = ["sgd", "SGDNumpy", "SGDTorch"]
@@ -103,9 +104,19 @@ def _grid():
     return tuple(grid)
 
 
+def _sgd_properties(momentum=0.0, weight_decay=0.0) -> OptimizerProperties:
+    return OptimizerProperties(
+        state_floats=1 if momentum else 0, scale_invariant=False, step_bound=None,
+        notes={"state_floats": "the momentum buffer, when momentum > 0",
+               "scale_invariant": "the step is lr times the gradient: a gradient 10 times "
+                                  "larger takes a step 10 times longer",
+               "step_bound": "proportional to the gradient, which can be any size"})
+
+
 sgd = register(Optimizer(
     name="sgd", title="SGD and momentum", page="optimizers/sgd.md", numpy=SGDNumpy,
     torch=SGDTorch, builtin_path="torch.optim:SGD", option_grid=_grid(),
+    declare=_sgd_properties,
     references=(
         Reference("H. Robbins, S. Monro", "A stochastic approximation method", 1951,
                   "Annals of Mathematical Statistics 22(3)", doi="10.1214/aoms/1177729586"),
