@@ -42,7 +42,7 @@ log = logging.getLogger("mkdocs.hooks.lossref")
 DISPLAY_MATH = re.compile(r'<div class="arithmatex">(?P<body>\\\[.*?\\\])</div>', re.DOTALL)
 LABEL = re.compile(r"\\label\{(?P<key>[a-z0-9:_-]+)\}")
 EQREF = re.compile(r"\{eq:(?P<key>[a-z0-9:_-]+)\}")
-TABLE = re.compile(r"<!-- lossref:table (?P<kind>losses|optimizers) -->")
+TABLE = re.compile(r"<!-- lossref:table (?P<kind>losses|optimizers|optimizer-comparison) -->")
 ATTRIBUTE_EQREF = re.compile(r"<[a-z][a-z0-9]*\b[^>]*?\seq:(?P<key>[\w:-]+)[^>]*>")
 REFERENCES = re.compile(r"<!-- lossref:references (?P<names>\w+(?: \w+)*) -->")
 VERSIONS = re.compile(r"<!-- lossref:versions (?P<names>[\w.-]+(?: [\w.-]+)*) -->")
@@ -74,6 +74,18 @@ def _table(kind: str, from_page: str) -> str:
             optax = f"`{rec.optax.call}`" if rec.optax else "none"
             rows.append(f"| `losses.{rec.name}` | {rec.task} | {builtin} | {optax} | "
                         f"[{rec.title}]({_page_link(rec.page, from_page)}) |")
+    elif kind == "optimizer-comparison":
+        rows = ["| Optimizer | State per parameter | Scale invariant | Largest step | "
+                "Hyperparameters | When to use it |", "|---|---|---|---|---|---|"]
+        for rec in OPTIMIZERS.values():
+            props = rec.properties()
+            bound = "unbounded" if props.step_bound is None else f"{props.step_bound:.3g} lr"
+            invariant = "yes" if props.scale_invariant else "no"
+            rows.append(
+                f"| [{rec.title}]({_page_link(rec.page, from_page)}) | "
+                f"{props.state_floats} | {invariant} | {bound} | "
+                f"{', '.join(f'`{h}`' for h in props.hyperparameters)} | "
+                f"{props.notes.get('use', '')} |")
     else:
         rows = ["| Optimizer | PyTorch counterpart | Options tested | Page |", "|---|---|---|---|"]
         for rec in OPTIMIZERS.values():

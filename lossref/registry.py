@@ -272,7 +272,7 @@ def register(record: Loss | Optimizer) -> Any:
         raise ValueError(f"{type(record).__name__} {record.name!r} is already registered")
     if not record.references:
         raise ValueError(f"{record.name!r}: a record needs at least one reference")
-    if record.declare is None and isinstance(record, Loss):  # optimizers: TODO, below
+    if record.declare is None:
         kind = "lossref.properties.Properties" if isinstance(record, Loss) \
             else "lossref.properties.OptimizerProperties"
         raise ValueError(f"{record.name!r}: a {type(record).__name__.lower()} needs its "

@@ -147,13 +147,15 @@ def test_a_bad_state_dict_is_rejected_and_changes_nothing(rec):
     negative["param_groups"][0]["lr"] = -1.0
     spoiled.append((negative, "lr must be in"))
     unknown = copy.deepcopy(good)
-    unknown["param_groups"][0]["betas"] = (0.9, 0.99)
+    unknown["param_groups"][0]["no_such_hyperparameter"] = 0.5
     spoiled.append((unknown, "hyperparameters"))
     if good["state"]:
-        wrong_shape = copy.deepcopy(good)
-        key = next(iter(wrong_shape["state"][0]))
-        wrong_shape["state"][0][key] = np.zeros(4)
-        spoiled.append((wrong_shape, "has shape (4,), params[0] has (3,)"))
+        for key in good["state"][0]:  # every entry, the scalar "step" included
+            wrong_shape = copy.deepcopy(good)
+            wrong_shape["state"][0][key] = np.zeros(4)
+            expected = ("must be a number" if np.ndim(good["state"][0][key]) == 0
+                        else "has shape (4,), params[0] has (3,)")
+            spoiled.append((wrong_shape, expected))
     spoiled.append(({"state": {}}, "state_dict must be a dict with 'state' and 'param_groups'"))
     for bad, message in spoiled:
         with pytest.raises(ValueError) as error:

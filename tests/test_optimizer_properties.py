@@ -7,9 +7,10 @@ option set of the record's ``option_grid``, and each is checked on the NumPy opt
 - state_floats: after two steps on a (3, 4) parameter, the state arrays of the
   parameter's shape hold that many floats per element (scalars such as ``step`` do not
   count).
-- scale_invariant: with gradients of size 1e3 (every ``eps`` negligible next to them),
+- scale_invariant: with gradients of size 1e6 (every ``eps`` negligible next to them),
   multiplying every gradient by 10 or 1000 moves the trajectory by less than 1e-6
-  relative; ``False`` needs a witness: with gradients of size 1, multiplying them by 1e-3
+  relative, and with gradients of size 10 and ``eps`` at most 1e-12 by less than 1e-4
+  (where a term that is not scaled, such as an L2 weight decay, shows); ``False`` needs a witness: with gradients of size 1, multiplying them by 1e-3
   or 1e3 moves the trajectory by more than 1e-2 relative.
 - step_bound: no step of any witness sequence exceeds ``lr * bound`` (a relative 1e-9
   above for rounding), and one reaches 0.99 of it; ``None`` needs a step above 1e3 ``lr``.
@@ -51,14 +52,16 @@ def settings(rec: Optimizer) -> list[dict[str, Any]]:
 
 
 def _run(rec: Optimizer, params: dict[str, Any], grads, start: np.ndarray) -> np.ndarray:
-    """The trajectory (steps + 1, *shape) for a fixed sequence (or function) of grads."""
+    """The trajectory (steps + 1, *shape) for a fixed sequence (or function) of grads;
+    NaN and inf propagate quietly (a diverging witness is a valid run)."""
     p = start.copy()
     opt = rec.numpy([p], **params)
     path = [p.copy()]
-    for t in range(len(grads) if not callable(grads) else 60):
-        g = grads(p, t) if callable(grads) else grads[t]
-        opt.step([np.asarray(g, dtype=np.float64)])
-        path.append(p.copy())
+    with np.errstate(all="ignore"):
+        for t in range(len(grads) if not callable(grads) else 60):
+            g = grads(p, t) if callable(grads) else grads[t]
+            opt.step([np.asarray(g, dtype=np.float64)])
+            path.append(p.copy())
     return np.array(path)
 
 
@@ -92,14 +95,23 @@ def _path_difference(rec, params, scale: float, c: float) -> float:
     start = np.array([1.5, -0.5, 2.0])
     base = _run(rec, params, _quadratic_grads(scale, 1.0), start)
     scaled = _run(rec, params, _quadratic_grads(scale, c), start)
-    return float(np.max(np.abs(scaled - base)) / max(np.max(np.abs(base - start)), 1e-300))
+    with np.errstate(all="ignore"):
+        difference = np.max(np.abs(scaled - base)) / max(np.max(np.abs(base - start)), 1e-300)
+    return float(difference) if np.isfinite(difference) else float("inf")
 
 
 def check_scale_invariant(rec, props: OptimizerProperties, rng) -> None:
     params = props.parameters
     if props.scale_invariant:
-        worst = max(_path_difference(rec, params, 1e3, c) for c in (10.0, 1e3))
-        assert worst <= 1e-6, f"scaling the gradients moves the trajectory by {worst:.3g}"
+        # "up to eps": gradients of 1e6, next to which every eps (up to 1e-2) is
+        # negligible; and gradients of 10 with eps at most 1e-12, where anything else
+        # added to the gradient or the accumulators that is not scaled (an L2 weight
+        # decay, Adagrad's initial_accumulator_value) shows
+        tiny_eps = {**params, "eps": min(params["eps"], 1e-12)} if "eps" in params else params
+        for scale, tolerance, options in ((1e6, 1e-6, params), (10.0, 1e-4, tiny_eps)):
+            worst = max(_path_difference(rec, options, scale, c) for c in (10.0, 1e3))
+            assert worst <= tolerance, (f"scaling gradients of size {scale:g} moves the "
+                                        f"trajectory by {worst:.3g}")
     else:
         largest = max(_path_difference(rec, params, 1.0, c) for c in (1e-3, 1e3))
         assert largest > 1e-2, ("declared not scale invariant, but scaling the gradients "
@@ -108,30 +120,57 @@ def check_scale_invariant(rec, props: OptimizerProperties, rng) -> None:
 
 def _witnesses(params: dict[str, Any], rng) -> list[np.ndarray]:
     beta1, beta2 = params.get("betas", (0.9, 0.999))
-    out = [np.ones(300), np.resize([1.0, -1.0], 300),
-           np.concatenate([np.zeros(200), [1.0], np.zeros(20), [1.0]]),
-           rng.standard_t(1.5, 2000)]
-    # geometric sequences: Adam's bound is reached by growth at beta2 / beta1, Adamax's by
-    # decay at beta2; both need thousands of steps for the bias corrections to vanish
-    for ratio in {beta2 / beta1 if beta1 > 0 else 1.0, beta2, 1 / math.sqrt(beta2), 1.05}:
-        steps = min(6000, int(600 / max(abs(math.log(ratio)), 1e-3)))
-        out.append(ratio ** np.arange(max(steps, 300)))
+    out = [np.ones(300), np.resize([1.0, -1.0], 300), rng.standard_t(1.5, 2000),
+           10.0 ** np.arange(250),                      # growth far faster than any average
+           10.0 ** (20.0 - np.arange(28))]              # fast decay: beta2 = 0
+    # a lone gradient after zeros, early and late (the bias corrections have died out)
+    out += [np.append(np.zeros(n), 1.0) for n in (0, 200, 3000, 6000)]
+    # geometric sequences: Adam's bound is reached by gradients growing at beta2 / beta1
+    # (the Cauchy–Schwarz bound on m / sqrt(v)), NAdam's by the same growth and a last
+    # jump (its current-gradient term), at the step where its momentum schedule makes it
+    # largest; Adamax's by decay at beta2. Thousands of steps, so that the bias
+    # corrections have died out; a growing sequence ends at 1e100 and a shrinking one
+    # starts at 1e200, so that no square overflows and eps stays negligible.
+    ratio = beta2 / beta1 if beta1 > 0 and beta2 > 0 else 1.0
+    for r in {ratio, 1 / math.sqrt(beta2) if beta2 else 1.0, 1.05} - {0.0}:
+        steps = min(6000, int(600 / max(abs(math.log(r)), 1e-3)))
+        out.append(1e100 * r ** (np.arange(steps) - (steps - 1.0)))
+    for length in (300, 1000, 2000, 4000, 6000):
+        growing = 1e100 * ratio ** (np.arange(length) - (length - 1.0))
+        out += [np.append(growing, growing[-1] * jump)
+                for jump in (2.0, 2.5, 3.5, 5.0, 8.0, 11.0, 15.0, 20.0)]
+    if beta2 > 0:
+        out.append(1e200 * beta2 ** np.arange(3000))
     return out
 
 
-def _largest_step(rec, params, grads: np.ndarray) -> float:
-    path = _run(rec, params, grads[:, None], np.zeros(1))
-    return float(np.max(np.abs(np.diff(path[:, 0])))) / params.get("lr", 1.0)
+def _largest_steps(rec, params, sequences: list[np.ndarray], starts=None) -> np.ndarray:
+    """Run every sequence at once, one coordinate each (the optimizers act coordinate by
+    coordinate), each padded with zero gradients at its end (more steps of a valid
+    sequence); the largest |step| / lr of each coordinate."""
+    length = max(len(g) for g in sequences)
+    grads = np.zeros((length, len(sequences)))
+    for j, g in enumerate(sequences):
+        grads[: len(g), j] = g
+    start = np.zeros(len(sequences)) if starts is None else np.asarray(starts, np.float64)
+    path = _run(rec, params, grads, start)
+    with np.errstate(invalid="ignore"):
+        steps = np.abs(np.diff(path, axis=0))
+    # a run that turned NaN (0/0 with eps = 0 and zero gradients) has no valid step
+    return np.max(np.where(np.isfinite(steps), steps, 0.0), axis=0) / params["lr"]
 
 
 def check_step_bound(rec, props: OptimizerProperties, rng) -> None:
     params = {**props.parameters}
     if not params.get("lr"):
         params["lr"] = 1e-3
-    steps = [_largest_step(rec, params, g) for g in _witnesses(params, rng)]
-    top = max(steps)
+    top = float(np.max(_largest_steps(rec, params, _witnesses(params, rng))))
     if props.step_bound is None:
-        big = _largest_step(rec, params, np.full(10, 1e6))
+        # a huge gradient, long constant ones (centered RMSprop's variance vanishes), and
+        # small gradients far from the origin (decoupled weight decay moves by lr wd |p|)
+        big = float(np.max(_largest_steps(
+            rec, params, [np.full(10, 1e6), np.ones(3000), np.full(3000, 1e6), np.ones(5)],
+            starts=[0, 0, 0, 1e6])))
         assert max(top, big) > 1e3, (f"declared unbounded, but no step exceeds "
                                      f"{max(top, big):.4g} lr")
         return
@@ -185,6 +224,25 @@ CORRUPTIONS = [
     ("sgd", {"momentum": 0.9}, "state_floats", 0),
     ("sgd", {}, "scale_invariant", True),
     ("sgd", {}, "step_bound", 1.0),
+    # Kingma & Ba's bound (§2.1) is not the supremum: growing gradients exceed it
+    ("adam", {}, "step_bound", 0.1 / math.sqrt(0.001)),
+    ("adam", {}, "step_bound", 1.0),
+    ("adam", {}, "step_bound", None),
+    ("adam", {"amsgrad": True}, "state_floats", 2),
+    ("adam", {"weight_decay": 0.1}, "scale_invariant", True),
+    ("adamw", {}, "scale_invariant", False),
+    ("adamw", {}, "step_bound", 7.270291799999694),
+    ("adamax", {}, "step_bound", 1.0),                       # |step| <= lr: 1.009 lr in fact
+    ("nadam", {}, "step_bound", 7.270291799999694),          # Adam's bound: NAdam's is 14.6
+    ("radam", {}, "scale_invariant", True),
+    ("radam", {}, "step_bound", 7.270291799999694),
+    ("rmsprop", {}, "step_bound", 1.0),
+    ("rmsprop", {"centered": True}, "step_bound", 10.0),
+    ("rmsprop", {"momentum": 0.9}, "state_floats", 1),
+    ("adagrad", {"initial_accumulator_value": 0.1}, "scale_invariant", True),
+    ("adagrad", {}, "step_bound", 0.5),
+    ("adadelta", {}, "step_bound", 1.0),
+    ("adadelta", {}, "state_floats", 1),
 ]
 
 

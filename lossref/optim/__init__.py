@@ -2,8 +2,10 @@
 
 Examples:
     >>> from lossref import optim
-    >>> sorted(optim.OPTIMIZERS)
-    ['sgd']
+    >>> list(optim.OPTIMIZERS)
+    ['sgd', 'adagrad', 'rmsprop', 'adadelta', 'adam', 'adamw', 'adamax', 'nadam', 'radam']
+    >>> optim.adam
+    Optimizer('adam', builtin='torch.optim.Adam')
     >>> optim.get("SGD")
     Traceback (most recent call last):
     ...
@@ -11,10 +13,29 @@ Examples:
 """
 
 from lossref.optim._base import NumpyOptimizer
-from lossref.optim.sgd import SGDNumpy, SGDTorch, sgd
+from lossref.optim.sgd import SGDNumpy, SGDTorch, sgd  # isort: skip  (registry order)
+from lossref.optim.adaptive import (  # isort: skip
+    AdadeltaNumpy, AdadeltaTorch, AdagradNumpy, AdagradTorch, RMSpropNumpy, RMSpropTorch,
+    adadelta, adagrad, rmsprop)
+from lossref.optim.adam_family import (  # isort: skip
+    AdamaxNumpy, AdamaxTorch, AdamNumpy, AdamTorch, AdamWNumpy, AdamWTorch, adam, adamax,
+    adamw)
+from lossref.optim.adam_variants import (  # isort: skip
+    NAdamNumpy, NAdamTorch, RAdamNumpy, RAdamTorch, nadam, radam)
 from lossref.registry import OPTIMIZERS, Optimizer, lookup
 
-__all__ = ["OPTIMIZERS", "NumpyOptimizer", "SGDNumpy", "SGDTorch", "get", "sgd"]
+__all__ = [
+    "OPTIMIZERS", "NumpyOptimizer", "get",
+    "sgd", "SGDNumpy", "SGDTorch",
+    "adagrad", "AdagradNumpy", "AdagradTorch",
+    "rmsprop", "RMSpropNumpy", "RMSpropTorch",
+    "adadelta", "AdadeltaNumpy", "AdadeltaTorch",
+    "adam", "AdamNumpy", "AdamTorch",
+    "adamw", "AdamWNumpy", "AdamWTorch",
+    "adamax", "AdamaxNumpy", "AdamaxTorch",
+    "nadam", "NAdamNumpy", "NAdamTorch",
+    "radam", "RAdamNumpy", "RAdamTorch",
+]
 
 
 def get(name: str) -> Optimizer:

@@ -292,6 +292,9 @@ class NumpyOptimizer:
                 if is_tensor(value):
                     value = value.detach().cpu().numpy()
                 value = np.array(value, dtype=self.params[i].dtype)  # a copy
+                if key == "step" and value.shape != ():
+                    raise ValueError(f"state_dict['state'][{i}]['step'] must be a number, "
+                                     f"got shape {value.shape}")
                 if key != "step" and value.shape != self.params[i].shape:
                     raise ValueError(f"state_dict['state'][{i}][{key!r}] has shape "
                                      f"{value.shape}, params[{i}] has {self.params[i].shape}")

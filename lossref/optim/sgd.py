@@ -110,7 +110,9 @@ def _sgd_properties(momentum=0.0, weight_decay=0.0) -> OptimizerProperties:
         notes={"state_floats": "the momentum buffer, when momentum > 0",
                "scale_invariant": "the step is lr times the gradient: a gradient 10 times "
                                   "larger takes a step 10 times longer",
-               "step_bound": "proportional to the gradient, which can be any size"})
+               "step_bound": "proportional to the gradient, which can be any size",
+               "use": "with momentum and a tuned schedule, often the best generalisation on "
+                      "vision models (Wilson et al. 2017)"})
 
 
 sgd = register(Optimizer(
