@@ -152,3 +152,25 @@ def test_bad_params_are_rejected(rec):
     frozen.flags.writeable = False
     with pytest.raises(ValueError, match=r"params\[0\] is read-only"):
         rec.numpy([frozen])
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw"])
+def test_switching_amsgrad_on_between_steps_is_refused_before_anything_moves(name):
+    """torch.optim.Adam raises a KeyError in the middle of its loop over the parameters,
+    after updating the ones before; lossref refuses before the first one."""
+    rec = OPTIMIZERS[name]
+    params = [np.ones(3), np.ones((2, 2))]
+    opt = rec.numpy(params, lr=0.1)
+    opt.step([np.ones(3), np.ones((2, 2))])
+    opt.param_groups[0]["amsgrad"] = True
+    before = snapshot(opt)
+    with pytest.raises(ValueError, match="amsgrad was switched on"):
+        opt.step([np.ones(3), np.ones((2, 2))])
+    assert_same(before, snapshot(opt))
+    torch_params = [torch.ones(3, requires_grad=True)]
+    builtin = rec.builtin(torch_params, lr=0.1)
+    torch_params[0].grad = torch.ones(3)
+    builtin.step()
+    builtin.param_groups[0]["amsgrad"] = True
+    with pytest.raises(KeyError):
+        builtin.step()

@@ -228,6 +228,7 @@ class NumpyOptimizer:
         gradient leaves that parameter and its state as they are, as in torch."""
         hyperparameters = self._group()
         grads = self._check_grads(grads)
+        self._check_state(hyperparameters)
         # Every check has passed, and arithmetic on checked arrays cannot fail: from here
         # on the parameters are updated in place. NaN and inf propagate without a NumPy
         # warning, as in torch (a warning turned into an error would stop a step halfway).
@@ -242,6 +243,11 @@ class NumpyOptimizer:
         """Update ``param`` and its ``state`` in place; ``grad`` is the caller's array, not
         to be modified."""
         raise NotImplementedError
+
+    def _check_state(self, hyperparameters: dict[str, Any]) -> None:
+        """Raise a ``ValueError`` if the state cannot serve these hyperparameters (an option
+        switched on between steps that needs state the earlier steps did not keep); called
+        before any parameter changes."""
 
     # ------------------------------------------------------------ saving and resuming
 

@@ -91,6 +91,13 @@ class AdamNumpy(NumpyOptimizer):
     def check_hyperparameters(h):
         _check_adam(**h)
 
+    def _check_state(self, h):
+        # torch raises a KeyError part-way through its loop; here nothing has moved yet
+        if h["amsgrad"] and any(s and "max_exp_avg_sq" not in s for s in self.state):
+            raise ValueError("amsgrad was switched on after steps taken without it: "
+                             "max_exp_avg_sq does not exist (torch.optim.Adam raises a "
+                             "KeyError); create a new optimizer with amsgrad=True")
+
     def _update(self, param, grad, state, h):
         beta1, beta2 = h["betas"]
         lr, eps, weight_decay = h["lr"], h["eps"], h["weight_decay"]
