@@ -251,7 +251,9 @@ def test_torch_optimizer_takes_a_tensor_learning_rate(rec):
             p.grad = torch.tensor([0.5, float(step)], dtype=torch.float64)
             opt.step()
         return p.detach()
-    close(run(rec.torch, torch.tensor(0.1)), run(rec.builtin, torch.tensor(0.1)))
+    # a 0-d tensor, and a one-element tensor, which torch.optim squeezes to 0-d
+    for lr in (torch.tensor(0.1), torch.tensor([0.1])):
+        close(run(rec.torch, lr), run(rec.builtin, lr))
 
 
 @pytest.mark.parametrize("rec", OPTIMIZERS.values(), ids=list(OPTIMIZERS))

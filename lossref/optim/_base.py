@@ -121,6 +121,14 @@ def check_implementation_flags(foreach: Any = None, fused: Any = None,
                 "torch.optim. Use the record's .builtin (the torch.optim class) for them.")
 
 
+def group_lr(group: dict[str, Any]) -> Any:
+    """The learning rate as torch.optim's steps use it (its ``_to_scalar``): a number stays
+    a number, a one-element tensor becomes 0-d (and the step size is then rounded to its
+    dtype, as in torch)."""
+    lr = group["lr"]
+    return lr.squeeze() if is_tensor(lr) and lr.dim() != 0 else lr
+
+
 class TorchOptimizer(torch.optim.Optimizer):
     """Base of the torch versions: the closure, and the loop over the parameters that have
     a gradient. A subclass implements ``_update(param, grad, state, group)`` with tensor

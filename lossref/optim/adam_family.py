@@ -17,6 +17,7 @@ from lossref.optim._base import (
     check_betas,
     check_implementation_flags,
     check_positive_finite,
+    group_lr,
 )
 from lossref.optim._properties import adam_properties, adamax_properties, adamw_properties
 from lossref.registry import Optimizer, Reference, register
@@ -52,11 +53,6 @@ def _scalar_dtype() -> torch.dtype:
     return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
 
 
-def _lr(group):
-    """torch's ``_to_scalar``: a float stays a float, a 1-element tensor becomes 0-d (and
-    then rounds the step size to its own dtype, as in torch)."""
-    lr = group["lr"]
-    return lr.squeeze() if is_tensor(lr) and lr.dim() else lr
 
 
 def _lerp_(a: np.ndarray, b: np.ndarray, weight: float) -> None:
@@ -174,7 +170,7 @@ class AdamTorch(TorchOptimizer):
 
     def _update(self, p, grad, state, group):
         beta1, beta2 = group["betas"]
-        lr, eps, weight_decay = _lr(group), group["eps"], group["weight_decay"]
+        lr, eps, weight_decay = group_lr(group), group["eps"], group["weight_decay"]
         if not state:
             state["step"] = torch.tensor(0.0, dtype=_scalar_dtype())
             state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
@@ -300,7 +296,7 @@ class AdamaxTorch(TorchOptimizer):
         exp_avg.lerp_(grad, 1 - beta1)
         torch.maximum(exp_inf.mul_(beta2), grad.abs().add_(group["eps"]), out=exp_inf)
         bias_correction = 1 - beta1 ** state["step"].item()
-        clr = _lr(group) / bias_correction
+        clr = group_lr(group) / bias_correction
         p.addcdiv_(exp_avg, exp_inf, value=-clr)
 # --8<-- [end:adamax_torch]
 

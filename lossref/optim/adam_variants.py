@@ -20,6 +20,7 @@ from lossref.optim._base import (
     check_betas,
     check_implementation_flags,
     check_positive_finite,
+    group_lr,
 )
 from lossref.optim._properties import nadam_properties, radam_properties
 from lossref.registry import Optimizer, Reference, register
@@ -54,11 +55,6 @@ def _check_adam_family(h: dict[str, Any], *, numpy: bool) -> None:
             check_real(beta, f"betas[{i}]")
     check_flag(h["decoupled_weight_decay"], "decoupled_weight_decay")
     check_flag(h["maximize"], "maximize")
-
-
-def _squeeze_lr(lr: Any) -> Any:
-    """torch.optim's ``_to_scalar``: a one-element tensor lr becomes 0-d, a number stays."""
-    return lr.squeeze() if is_tensor(lr) and lr.dim() != 0 else lr
 
 
 def _lerp_(avg: np.ndarray, target: np.ndarray, weight: float) -> None:
@@ -141,7 +137,7 @@ class _AdamFamilyTorch(TorchOptimizer):
             state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
         step_t = state["step"]
         step_t += 1
-        lr = _squeeze_lr(group["lr"])
+        lr = group_lr(group)
         g = -grad if group["maximize"] else grad
         if group["weight_decay"] != 0:
             if group["decoupled_weight_decay"]:

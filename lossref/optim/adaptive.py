@@ -16,6 +16,7 @@ from lossref.optim._base import (
     TorchOptimizer,
     check_implementation_flags,
     check_positive_finite,
+    group_lr,
     scalar_hyperparameter,
 )
 from lossref.optim._properties import (
@@ -95,10 +96,6 @@ def _as_real(*tensors):
     return [torch.view_as_real(t) if t.is_complex() else t for t in tensors]
 
 
-def _lr(group):
-    """The learning rate as torch.optim uses it: a one-element tensor becomes 0-d."""
-    lr = group["lr"]
-    return lr.squeeze() if torch.is_tensor(lr) and lr.dim() != 0 else lr
 
 
 def _step_tensor():
@@ -185,7 +182,7 @@ class AdagradTorch(TorchOptimizer):
         state["step"] += 1
         step = state["step"].item()
         g = _torch_gradient(p, grad, group)
-        clr = _lr(group) / (1 + (step - 1) * group["lr_decay"])
+        clr = group_lr(group) / (1 + (step - 1) * group["lr_decay"])
         p, g, state_sum = _as_real(p, g, state["sum"])
         state_sum.addcmul_(g, g, value=1)
         std = state_sum.sqrt().add_(group["eps"])
@@ -286,9 +283,9 @@ class RMSpropTorch(TorchOptimizer):
         if group["momentum"] > 0:
             (buf,) = _as_real(state["momentum_buffer"])
             buf.mul_(group["momentum"]).addcdiv_(g, avg)
-            p.add_(buf, alpha=-_lr(group))
+            p.add_(buf, alpha=-group_lr(group))
         else:
-            p.addcdiv_(g, avg, value=-_lr(group))
+            p.addcdiv_(g, avg, value=-group_lr(group))
 # --8<-- [end:rmsprop_torch]
 
 
@@ -364,7 +361,7 @@ class AdadeltaTorch(TorchOptimizer):
         delta = acc_delta.add(eps).sqrt_()
         delta.div_(std).mul_(g)
         acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
-        p.add_(delta, alpha=-_lr(group))
+        p.add_(delta, alpha=-group_lr(group))
 # --8<-- [end:adadelta_torch]
 
 

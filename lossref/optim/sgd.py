@@ -7,7 +7,12 @@ import numpy as np
 import torch
 
 from lossref._checks import check_flag, check_nonnegative, check_real
-from lossref.optim._base import NumpyOptimizer, TorchOptimizer, scalar_hyperparameter
+from lossref.optim._base import (
+    NumpyOptimizer,
+    TorchOptimizer,
+    group_lr,
+    scalar_hyperparameter,
+)
 from lossref.properties import OptimizerProperties
 from lossref.registry import Optimizer, Reference, register
 
@@ -85,7 +90,7 @@ class SGDTorch(TorchOptimizer):
             else:
                 buf.mul_(group["momentum"]).add_(g, alpha=1 - group["dampening"])
             g = g.add(buf, alpha=group["momentum"]) if group["nesterov"] else buf
-        p.add_(g, alpha=-group["lr"])
+        p.add_(g, alpha=-group_lr(group))  # a one-element tensor lr is squeezed, as in torch
 # --8<-- [end:sgd_torch]
 
 
