@@ -104,24 +104,36 @@ def trajectory(record: Any, surface: Surface, lr: float, steps: int = STEPS,
                **options: Any) -> np.ndarray:
     """The points visited by ``record``'s NumPy optimizer from ``surface.start``: an array
     of shape ``(steps + 1, 2)``. A run that overflows stops where it left the floats."""
-    p = np.array(surface.start, dtype=np.float64)
-    opt = record.numpy([p], lr=lr, **options)
-    path = [p.copy()]
+    return _paths(record.name, float(lr), steps, tuple(sorted(options.items())))[surface.name]
+
+
+@functools.cache
+def _paths(record_name: str, lr: float, steps: int, options: tuple) -> dict[str, np.ndarray]:
+    """The runs on all four surfaces at once: one optimizer over four parameters (each
+    optimizer acts on each parameter on its own, so these are four independent runs, in
+    one ``step`` call instead of four). A run that left the floats gets no more gradients."""
+    from lossref.registry import OPTIMIZERS
+
+    surfaces = list(SURFACES.values())
+    params = [np.array(s.start, dtype=np.float64) for s in surfaces]
+    opt = OPTIMIZERS[record_name].numpy(params, lr=lr, **dict(options))
+    paths = [[p.copy()] for p in params]
+    alive = [True] * len(surfaces)
     with np.errstate(all="ignore"):
         for _ in range(steps):
-            opt.step([surface.grad(p)])
-            if not np.all(np.isfinite(p)):
-                break
-            path.append(p.copy())
-    return np.array(path)
+            opt.step([s.grad(p) if ok else None
+                      for s, p, ok in zip(surfaces, params, alive, strict=True)])
+            for k, p in enumerate(params):
+                alive[k] = alive[k] and bool(np.all(np.isfinite(p)))
+                if alive[k]:
+                    paths[k].append(p.copy())
+    return {s.name: np.array(path) for s, path in zip(surfaces, paths, strict=True)}
 
 
 @functools.cache
 def _gap(record_name: str, surface_name: str, lr: float, steps: int, options: tuple) -> float:
-    from lossref.registry import OPTIMIZERS
-
     surface = SURFACES[surface_name]
-    path = trajectory(OPTIMIZERS[record_name], surface, lr, steps, **dict(options))
+    path = _paths(record_name, lr, steps, options)[surface_name]
     if len(path) < steps + 1:
         return float("inf")
     with np.errstate(all="ignore"):
