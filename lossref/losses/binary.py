@@ -31,7 +31,6 @@ from lossref._checks import (
     check_reduction,
     check_tensor,
     check_weight,
-    is_tensor,
     quiet_ieee,
     reduce,
 )

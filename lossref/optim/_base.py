@@ -121,6 +121,26 @@ def check_implementation_flags(foreach: Any = None, fused: Any = None,
                 "torch.optim. Use the record's .builtin (the torch.optim class) for them.")
 
 
+# --8<-- [start:lerp_numpy]
+def lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
+    """torch's ``start.lerp_(end, weight)`` in place, with its two formulas: the one
+    anchored at ``start`` for weight < 0.5, the one anchored at ``end`` otherwise (exact
+    at weight 1). torch fuses the multiply-add, NumPy rounds twice: the two may differ in
+    the last bit."""
+    weight = start.dtype.type(weight)  # torch rounds the weight to the tensor's dtype
+    if abs(weight) < 0.5:
+        start += weight * (end - start)
+    else:
+        start[...] = end - (end - start) * (1 - weight)
+# --8<-- [end:lerp_numpy]
+
+
+def torch_scalar_dtype() -> torch.dtype:
+    """The dtype of torch.optim's scalar state (``step``, NAdam's ``mu_product``): float32,
+    float64 only when that is torch's default dtype (its ``_get_scalar_dtype``)."""
+    return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
+
+
 def group_lr(group: dict[str, Any]) -> Any:
     """The learning rate as torch.optim's steps use it (its ``_to_scalar``): a number stays
     a number, a one-element tensor becomes 0-d (and the step size is then rounded to its
@@ -178,6 +198,11 @@ class NumpyOptimizer:
         >>> w  # 1 - 0.5 - 0.25, 2 - 0.5 - 0.25
         array([0.25, 1.25])
     """
+
+    #: state entries that are one number per parameter, not an array of its shape
+    scalar_state: tuple[str, ...] = ("step",)
+    #: their dtype (None: the parameter's dtype)
+    scalar_dtype: Any = None
 
     def __init__(self, params: Sequence[np.ndarray], **hyperparameters: Any) -> None:
         self.params = _check_params(params, type(self).__name__)
@@ -305,11 +330,13 @@ class NumpyOptimizer:
             for key, value in entries.items():
                 if is_tensor(value):
                     value = value.detach().cpu().numpy()
-                value = np.array(value, dtype=self.params[i].dtype)  # a copy
-                if key == "step" and value.shape != ():
-                    raise ValueError(f"state_dict['state'][{i}]['step'] must be a number, "
+                scalar = key in self.scalar_state
+                dtype = self.scalar_dtype if scalar and self.scalar_dtype else self.params[i].dtype
+                value = np.array(value, dtype=dtype)  # a copy
+                if scalar and value.shape != ():
+                    raise ValueError(f"state_dict['state'][{i}][{key!r}] must be a number, "
                                      f"got shape {value.shape}")
-                if key != "step" and value.shape != self.params[i].shape:
+                if not scalar and value.shape != self.params[i].shape:
                     raise ValueError(f"state_dict['state'][{i}][{key!r}] has shape "
                                      f"{value.shape}, params[{i}] has {self.params[i].shape}")
                 state[i][key] = value

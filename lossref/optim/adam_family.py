@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from lossref._checks import check_flag, check_real, is_tensor
+from lossref._checks import check_flag, check_real
 from lossref.optim._base import (
     NumpyOptimizer,
     TorchOptimizer,
@@ -18,6 +18,8 @@ from lossref.optim._base import (
     check_implementation_flags,
     check_positive_finite,
     group_lr,
+    lerp_,
+    torch_scalar_dtype,
 )
 from lossref.optim._properties import adam_properties, adamax_properties, adamw_properties
 from lossref.registry import Optimizer, Reference, register
@@ -46,21 +48,6 @@ def _check_adam(lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weigh
 
 def _check_adamax(lr, betas, eps, weight_decay, maximize, *, numpy: bool = True) -> None:
     _check_common(lr, betas, eps, weight_decay, maximize, numpy=numpy)
-
-
-def _scalar_dtype() -> torch.dtype:
-    """The dtype of torch's ``state["step"]`` (torch.optim.optimizer._get_scalar_dtype)."""
-    return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
-
-
-
-
-def _lerp_(a: np.ndarray, b: np.ndarray, weight: float) -> None:
-    """``a.lerp_(b, weight)`` with ATen's two formulas (the second is exact at weight 1)."""
-    if weight < 0.5:
-        a += weight * (b - a)
-    else:
-        a[...] = b - (b - a) * (1 - weight)
 
 
 # --8<-- [start:adam_numpy]
@@ -111,7 +98,7 @@ class AdamNumpy(NumpyOptimizer):
                 param *= 1 - lr * weight_decay
             else:  # L2: the penalty's gradient joins g, and is divided by sqrt(v) below
                 g = g + weight_decay * param
-        _lerp_(exp_avg, g, 1 - beta1)                    # m <- beta1 m + (1 - beta1) g
+        lerp_(exp_avg, g, 1 - beta1)                    # m <- beta1 m + (1 - beta1) g
         exp_avg_sq *= beta2
         exp_avg_sq += (1 - beta2) * g * g                # v <- beta2 v + (1 - beta2) g^2
         t = float(state["step"])
@@ -172,7 +159,7 @@ class AdamTorch(TorchOptimizer):
         beta1, beta2 = group["betas"]
         lr, eps, weight_decay = group_lr(group), group["eps"], group["weight_decay"]
         if not state:
-            state["step"] = torch.tensor(0.0, dtype=_scalar_dtype())
+            state["step"] = torch.tensor(0.0, dtype=torch_scalar_dtype())
             state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
             state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
             if group["amsgrad"]:
@@ -260,7 +247,7 @@ class AdamaxNumpy(NumpyOptimizer):
         state["step"] += 1
         if h["weight_decay"] != 0:
             g = g + h["weight_decay"] * param
-        _lerp_(exp_avg, g, 1 - beta1)                 # m <- beta1 m + (1 - beta1) g
+        lerp_(exp_avg, g, 1 - beta1)                 # m <- beta1 m + (1 - beta1) g
         exp_inf *= beta2                              # u <- max(beta2 u, |g| + eps)
         np.maximum(exp_inf, np.abs(g) + h["eps"], out=exp_inf)
         bias_correction = 1 - beta1 ** float(state["step"])   # for m only
@@ -283,7 +270,7 @@ class AdamaxTorch(TorchOptimizer):
     def _update(self, p, grad, state, group):
         beta1, beta2 = group["betas"]
         if not state:
-            state["step"] = torch.tensor(0.0, dtype=_scalar_dtype())
+            state["step"] = torch.tensor(0.0, dtype=torch_scalar_dtype())
             state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
             state["exp_inf"] = torch.zeros_like(p, memory_format=torch.preserve_format)
         exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from lossref._checks import check_flag, check_real, is_tensor
+from lossref._checks import check_flag, check_real
 from lossref.optim._base import (
     NumpyOptimizer,
     TorchOptimizer,
@@ -21,6 +21,8 @@ from lossref.optim._base import (
     check_implementation_flags,
     check_positive_finite,
     group_lr,
+    lerp_,
+    torch_scalar_dtype,
 )
 from lossref.optim._properties import nadam_properties, radam_properties
 from lossref.registry import Optimizer, Reference, register
@@ -32,10 +34,6 @@ __all__ = ["nadam", "radam", "NAdamNumpy", "NAdamTorch", "RAdamNumpy", "RAdamTor
 # step even for float64 parameters, and it enters the update, so the NumPy version
 # rounds it the same way to follow torch to the last bit.
 SCALAR_DTYPE = np.float32
-
-
-def _torch_scalar_dtype() -> torch.dtype:
-    return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
 
 
 # ------------------------------------------------------------------ shared parts
@@ -57,22 +55,13 @@ def _check_adam_family(h: dict[str, Any], *, numpy: bool) -> None:
     check_flag(h["maximize"], "maximize")
 
 
-def _lerp_(avg: np.ndarray, target: np.ndarray, weight: float) -> None:
-    """``avg.lerp_(target, weight)`` in place, with torch's two formulas: from the start
-    for a small weight, from the end for a large one (torch fuses the multiply-add,
-    NumPy rounds twice: the two may differ in the last bit)."""
-    if weight < 0.5:
-        avg += weight * (target - avg)
-    else:
-        avg[...] = target - (target - avg) * (1 - weight)
-
-
 # --8<-- [start:adam_family_numpy]
 class _AdamFamilyNumpy(NumpyOptimizer):
     """What NAdam and RAdam share, on NumPy arrays: the state, the step counter,
     ``maximize``, weight decay and the two moving averages."""
 
-    _scalar_state: tuple[str, ...] = ("step",)  # NAdam adds "mu_product"
+    scalar_state: tuple[str, ...] = ("step",)  # NAdam adds "mu_product"
+    scalar_dtype = SCALAR_DTYPE
 
     def _begin(self, param, grad, state, h):
         """Everything before the update proper; returns the gradient and the step t."""
@@ -80,7 +69,7 @@ class _AdamFamilyNumpy(NumpyOptimizer):
             state["exp_avg"] = np.zeros_like(param)
             state["exp_avg_sq"] = np.zeros_like(param)
             state["step"] = np.zeros((), SCALAR_DTYPE)
-            if "mu_product" in self._scalar_state:
+            if "mu_product" in self.scalar_state:
                 state["mu_product"] = np.ones((), SCALAR_DTYPE)
         state["step"] = np.asarray(state["step"] + 1, SCALAR_DTYPE)  # torch: step_t += 1
         g = -grad if h["maximize"] else grad
@@ -90,49 +79,24 @@ class _AdamFamilyNumpy(NumpyOptimizer):
             else:  # L2: the gradient of weight_decay / 2 * |theta|^2, through the averages
                 g = g + h["weight_decay"] * param
         beta1, beta2 = h["betas"]
-        _lerp_(state["exp_avg"], g, 1 - beta1)            # m = beta1 m + (1 - beta1) g
+        lerp_(state["exp_avg"], g, 1 - beta1)            # m = beta1 m + (1 - beta1) g
         state["exp_avg_sq"] *= beta2                      # v = beta2 v + (1 - beta2) g^2
         state["exp_avg_sq"] += ((1 - beta2) * g) * g
         return g, float(state["step"])
 # --8<-- [end:adam_family_numpy]
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """As :meth:`NumpyOptimizer.load_state_dict`; the scalar entries (``step``, and
-        NAdam's ``mu_product``) are checked to be one number and kept in torch's scalar
-        dtype, the others must have their parameter's shape."""
-        scalars: dict[tuple[int, str], np.ndarray] = {}
-        stripped = dict(state_dict) if isinstance(state_dict, dict) else state_dict
-        if isinstance(state_dict, dict) and isinstance(state_dict.get("state"), dict):
-            stripped["state"] = {}
-            for i, entries in state_dict["state"].items():
-                stripped["state"][i] = {}
-                for key, value in entries.items():
-                    if key in self._scalar_state:
-                        if is_tensor(value):
-                            value = value.detach().cpu().numpy()
-                        value = np.asarray(value)
-                        if value.shape != () or not np.issubdtype(value.dtype, np.number):
-                            raise ValueError(f"state_dict['state'][{i}][{key!r}] must be a "
-                                             f"number, got shape {value.shape}")
-                        scalars[i, key] = np.array(value, SCALAR_DTYPE)
-                    else:
-                        stripped["state"][i][key] = value
-        super().load_state_dict(stripped)  # checks everything else, then loads
-        for (i, key), value in scalars.items():
-            self.state[i][key] = value
 
 
 # --8<-- [start:adam_family_torch]
 class _AdamFamilyTorch(TorchOptimizer):
     """The shared part for torch tensors, the same operations as ``_AdamFamilyNumpy``."""
 
-    _scalar_state: tuple[str, ...] = ("step",)
+    scalar_state: tuple[str, ...] = ("step",)
 
     def _begin(self, p, grad, state, group):
         if not state:
-            state["step"] = torch.tensor(0.0, dtype=_torch_scalar_dtype())
-            if "mu_product" in self._scalar_state:
-                state["mu_product"] = torch.tensor(1.0, dtype=_torch_scalar_dtype())
+            state["step"] = torch.tensor(0.0, dtype=torch_scalar_dtype())
+            if "mu_product" in self.scalar_state:
+                state["mu_product"] = torch.tensor(1.0, dtype=torch_scalar_dtype())
             state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
             state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
         step_t = state["step"]
@@ -176,7 +140,7 @@ class NAdamNumpy(_AdamFamilyNumpy):
         array([ 0.8944, -1.8944])
     """
 
-    _scalar_state = ("step", "mu_product")
+    scalar_state = ("step", "mu_product")
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, maximize=False):
@@ -209,7 +173,7 @@ class NAdamNumpy(_AdamFamilyNumpy):
 class NAdamTorch(_AdamFamilyTorch):
     """torch.optim.NAdam written from tensor operations, same order of operations."""
 
-    _scalar_state = ("step", "mu_product")
+    scalar_state = ("step", "mu_product")
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,

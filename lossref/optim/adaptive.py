@@ -17,7 +17,9 @@ from lossref.optim._base import (
     check_implementation_flags,
     check_positive_finite,
     group_lr,
+    lerp_,
     scalar_hyperparameter,
+    torch_scalar_dtype,
 )
 from lossref.optim._properties import (
     adadelta_properties,
@@ -68,16 +70,6 @@ def _gradient(param, grad, h):
     if h["weight_decay"]:
         g = g + h["weight_decay"] * param
     return g
-
-
-def _lerp_(start, end, weight):
-    """torch's ``start.lerp_(end, weight)`` in place, with its two formulas: the one
-    anchored at ``start`` for weight < 0.5, the one anchored at ``end`` otherwise."""
-    weight = start.dtype.type(weight)  # torch rounds the weight to the tensor's dtype
-    if abs(weight) < 0.5:
-        start += weight * (end - start)
-    else:
-        start[...] = end - (end - start) * (1 - weight)
 # --8<-- [end:preamble_numpy]
 
 
@@ -94,15 +86,6 @@ def _as_real(*tensors):
     """torch.optim updates a complex tensor as pairs of real numbers (``view_as_real``):
     the real and the imaginary part each get their own squared-gradient average."""
     return [torch.view_as_real(t) if t.is_complex() else t for t in tensors]
-
-
-
-
-def _step_tensor():
-    """torch.optim's step counter: a 0-d float tensor (float64 only when that is the
-    default dtype)."""
-    dtype = torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
-    return torch.tensor(0.0, dtype=dtype)
 # --8<-- [end:preamble_torch]
 
 
@@ -172,7 +155,7 @@ class AdagradTorch(TorchOptimizer):
 
     def _init_state(self, p, state):
         value = self.defaults["initial_accumulator_value"]
-        state["step"] = _step_tensor()
+        state["step"] = torch.tensor(0.0, dtype=torch_scalar_dtype())
         state["sum"] = torch.full_like(p, complex(value, value) if p.is_complex() else value,
                                        memory_format=torch.preserve_format)
 
@@ -229,7 +212,7 @@ class RMSpropNumpy(NumpyOptimizer):
         square_avg += (1 - alpha) * g * g
         if h["centered"]:  # the variance: mean of g^2 minus the square of the mean of g
             grad_avg = state["grad_avg"]
-            _lerp_(grad_avg, g, 1 - alpha)
+            lerp_(grad_avg, g, 1 - alpha)
             avg = np.sqrt(square_avg - grad_avg * grad_avg)
         else:
             avg = np.sqrt(square_avg)
@@ -262,7 +245,7 @@ class RMSpropTorch(TorchOptimizer):
 
     def _update(self, p, grad, state, group):
         if not state:
-            state["step"] = _step_tensor()
+            state["step"] = torch.tensor(0.0, dtype=torch_scalar_dtype())
             state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
         if group["momentum"] > 0 and "momentum_buffer" not in state:
             state["momentum_buffer"] = torch.zeros_like(p, memory_format=torch.preserve_format)
@@ -349,7 +332,7 @@ class AdadeltaTorch(TorchOptimizer):
 
     def _update(self, p, grad, state, group):
         if not state:
-            state["step"] = _step_tensor()
+            state["step"] = torch.tensor(0.0, dtype=torch_scalar_dtype())
             state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
             state["acc_delta"] = torch.zeros_like(p, memory_format=torch.preserve_format)
         state["step"] += 1
