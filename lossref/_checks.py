@@ -152,6 +152,17 @@ def check_float(x: Any, name: str) -> Any:
     return x
 
 
+def first_flagged(x: Any, flags: Any) -> float:
+    """The first entry of ``x`` (in C order) where the boolean ``flags`` is true, as a
+    float, for an error message; NumPy arrays and tensors alike.
+
+    Examples:
+        >>> first_flagged(np.array([0.5, -1.0, 2.0]), np.array([False, True, True]))
+        -1.0
+    """
+    return float(x.reshape(-1)[flags.reshape(-1).nonzero()[0][0]])
+
+
 def check_weight(weight: Any, name: str = "weight") -> Any:
     """Weights are finite and non-negative: a negative weight rewards a loss, a NaN or
     infinite one poisons every reduced value. torch computes with any weight (a class

@@ -31,6 +31,7 @@ from lossref._checks import (
     check_reduction,
     check_tensor,
     check_weight,
+    first_flagged,
     quiet_ieee,
     reduce,
 )
@@ -119,7 +120,7 @@ def _check_in_unit_interval(x: Any, name: str, what: str, *, nan_ok: bool) -> No
     if not nan_ok:
         bad = bad | (x != x)
     if bool(bad.any()):
-        value = float(x.reshape(-1)[bad.reshape(-1).nonzero()[0][0]])
+        value = first_flagged(x, bad)
         raise ValueError(f"{name} holds {what} and must be in [0, 1], got {value}{_HINTS[name]}")
 
 
@@ -351,7 +352,7 @@ def _check_soft_margin(input, target, reduction, prepare):
                                       same_shape=False)
     bad = (target != 1) & (target != -1) & (target == target)  # NaN propagates
     if bool(bad.any()):
-        value = float(target.reshape(-1)[bad.reshape(-1).nonzero()[0][0]])
+        value = first_flagged(target, bad)
         raise ValueError(f"target holds labels and must be -1 or 1, got {value}; torch "
                          "computes log1p(exp(-y x)) with any y. For labels in {0, 1} use "
                          "binary_cross_entropy_with_logits")
@@ -410,7 +411,7 @@ def _check_multilabel(input, target, weight, reduction, prepare):
         raise ValueError("input has 0 classes along its last dimension")
     bad = ((target < 0) | (target > 1)) & (target == target)
     if bool(bad.any()):
-        value = float(target.reshape(-1)[bad.reshape(-1).nonzero()[0][0]])
+        value = first_flagged(target, bad)
         hint = (" (labels -1/1 belong to soft_margin_loss: here a -1 is no 'no' but a "
                 "weight of -1 on the 'yes' term)" if value == -1 else "")
         raise ValueError(f"target holds one 0/1 label (or a probability) per class and must "

@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
 import torch
@@ -29,6 +28,7 @@ from lossref._checks import (
     check_float,
     check_reduction,
     check_tensor,
+    first_flagged,
     quiet_ieee,
 )
 from lossref.losses import _optax
@@ -50,10 +50,6 @@ MEAN_WARNING = (
     "'mean' will be changed to behave the same as 'batchmean' in the next major release.")
 
 
-def _first_bad(x: Any, bad: Any) -> float:
-    return float(x.reshape(-1)[bad.reshape(-1).nonzero()[0][0]])
-
-
 def _check(input, target, reduction, log_target, prepare):
     """Checks shared by ``kl_div`` and ``js_divergence``; returns the arrays or tensors,
     ``log_target`` and the broadcast shape. NaN passes (the result is then nan)."""
@@ -71,12 +67,12 @@ def _check(input, target, reduction, log_target, prepare):
     if bool((input > 0).any()):
         raise ValueError(
             f"input holds the model's log-probabilities and must be <= 0, got "
-            f"{_first_bad(input, input > 0)}: pass log_softmax(logits), not probabilities "
+            f"{first_flagged(input, input > 0)}: pass log_softmax(logits), not probabilities "
             "or logits (torch does not check this)")
     if log_target and bool((target > 0).any()):
         raise ValueError(
             f"target holds log-probabilities (log_target=True) and must be <= 0, got "
-            f"{_first_bad(target, target > 0)}; for probabilities pass log_target=False")
+            f"{first_flagged(target, target > 0)}; for probabilities pass log_target=False")
     if not log_target:
         outside = (target < 0) | (target > 1)
         if bool(outside.any()):
@@ -84,7 +80,7 @@ def _check(input, target, reduction, log_target, prepare):
                     if bool((target <= 0).all()) else "")
             raise ValueError(
                 f"target holds probabilities (log_target=False) and must be in [0, 1], got "
-                f"{_first_bad(target, outside)}{hint}")
+                f"{first_flagged(target, outside)}{hint}")
     if reduction in ("mean", "batchmean") and math.prod(shape) == 0:
         raise ValueError(f"reduction={reduction!r} is undefined for an empty input (torch "
                          "returns nan); use reduction='sum' or 'none'")
