@@ -278,8 +278,9 @@ def _nan_at_minus_inf(loss, z):
     """torch computes ``(1 - y) z + ... softplus(-z)``, which is ``-inf + inf = nan`` at a
     logit of -inf whatever the target; lossref's sum of softplus terms would give inf
     there. A non-finite input gives the builtin's result (the package contract)."""
-    if bool((z == -math.inf).any()):
-        loss[z == -math.inf] = math.nan
+    at_minus_inf = z == -math.inf
+    if at_minus_inf.any():
+        loss[at_minus_inf] = math.nan
     return loss
 
 
@@ -336,8 +337,9 @@ def binary_cross_entropy_with_logits_torch(input, target, weight=None, reduction
     z, y, weight, pos_weight = _check_bce_logits(input, target, weight, pos_weight,
                                                  reduction, "torch")
     loss = _logistic_torch(z, y, pos_weight)
-    if bool((z == -math.inf).any()):  # torch's nan at a logit of -inf (see the NumPy side)
-        loss = torch.where(z == -math.inf, math.nan, loss)
+    at_minus_inf = z == -math.inf
+    if bool(at_minus_inf.any()):  # torch's nan at a logit of -inf (see the NumPy side)
+        loss = torch.where(at_minus_inf, math.nan, loss)
     if weight is not None:
         loss = loss * weight
     return reduce(loss, reduction)

@@ -177,6 +177,15 @@ def kl_div_torch(input, target, reduction="mean", log_target=False):
 
 
 # --8<-- [start:js_divergence_numpy]
+def _js_parts_numpy(x, t, log_target):
+    """``p``, ``q = e^x``, ``d = log q - log p`` and ``r = tanh(d / 2)``: what the
+    divergence and its gradient are written in."""
+    log_p = t if log_target else np.log(t)
+    p = np.exp(t) if log_target else t
+    d = x - log_p
+    return p, np.exp(x), d, np.tanh(d / 2)
+
+
 def _js_terms_numpy(x, t, log_target):
     """Per element ``1/2 [p log(p / m) + q log(q / m)]``, ``m = (p + q) / 2``, ``q = e^x``.
 
@@ -186,16 +195,12 @@ def _js_terms_numpy(x, t, log_target):
     The first form cancels to ``r^2`` for ``p ~ q`` (a relative error of eps / |r|); the
     second loses at most a factor 2 there, and is used for ``|r| < 1/2``. The first is
     written ``log(p/m) = log 2 - softplus(log q - log p)``: a zero probability contributes
-    0 (``0 log 0 = 0``). Returns the elements, ``q``, ``d = log q - log p`` and ``r``."""
-    log_p = t if log_target else np.log(t)
-    p = np.exp(t) if log_target else t
-    q = np.exp(x)
-    d = x - log_p
-    r = np.tanh(d / 2)
+    0 (``0 log 0 = 0``)."""
+    p, q, d, r = _js_parts_numpy(x, t, log_target)
     from_p = np.where(p == 0, 0, p * (LOG2 - softplus_numpy(d)))
     from_q = np.where(q == 0, 0, q * (LOG2 - softplus_numpy(-d)))
     near = 0.25 * (p + q) * (np.log1p(-r * r) + 2 * r * np.arctanh(r))
-    return np.where(np.abs(r) < 0.5, near, 0.5 * (from_p + from_q)), q, d, r
+    return np.where(np.abs(r) < 0.5, near, 0.5 * (from_p + from_q))
 
 
 @quiet_ieee
@@ -213,7 +218,7 @@ def js_divergence_numpy(input, target, *, reduction="batchmean", log_target=Fals
     """
     x, t, log_target, shape = _check(input, target, reduction, log_target, "numpy")
     _warn_mean(reduction, JS_MEAN_WARNING)
-    return _reduce(_js_terms_numpy(x, t, log_target)[0], x, shape, reduction)
+    return _reduce(_js_terms_numpy(x, t, log_target), x, shape, reduction)
 # --8<-- [end:js_divergence_numpy]
 
 
@@ -226,7 +231,7 @@ def js_divergence_grad(input, target, *, reduction="batchmean", log_target=False
     ``log 2 - softplus(-d)`` (exact as ``q << p``, where ``r`` rounds to -1)."""
     x, t, log_target, shape = _check(input, target, reduction, log_target, "numpy")
     _warn_mean(reduction, JS_MEAN_WARNING)
-    _, q, d, r = _js_terms_numpy(x, t, log_target)
+    _, q, d, r = _js_parts_numpy(x, t, log_target)
     log_q_over_m = np.where(np.abs(r) < 0.5, np.log1p(r), LOG2 - softplus_numpy(-d))
     grad = np.where(q == 0, 0, 0.5 * q * log_q_over_m)
     grad = np.broadcast_to(grad, shape) / np.asarray(_denominator(x, shape, reduction), x.dtype)
