@@ -77,6 +77,14 @@ def check_int(value: Any, name: str) -> int:
     return int(value)
 
 
+def check_not_empty(shape: Any, reduction: str, averaging: tuple[str, ...] = ("mean",)) -> None:
+    """A reduction that averages (``mean``, ``batchmean``) is undefined over no element:
+    torch returns nan, lossref says so."""
+    if reduction in averaging and math.prod(shape) == 0:
+        raise ValueError(f"reduction={reduction!r} is undefined for an empty input (torch "
+                         "returns nan); use reduction='sum' or 'none'")
+
+
 def reduce(values: Any, reduction: str, denominator: Any = None) -> Any:
     """Apply ``reduction`` to per-element losses (a NumPy array or a tensor); ``mean``
     divides by ``denominator``, the number of elements when None. The denominator must

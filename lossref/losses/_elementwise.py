@@ -28,6 +28,7 @@ from lossref._checks import (
     as_array,
     broadcast_shape,
     check_float,
+    check_not_empty,
     check_reduction,
     check_tensor,
     check_weight,
@@ -64,11 +65,7 @@ def _check(input: Any, target: Any, reduction: str, weight: Any,
                 f"weight must have the shape of {input_name} {tuple(input.shape)}, "
                 f"got {tuple(weight.shape)}"
             )
-    if reduction == "mean" and math.prod(shape) == 0:
-        raise ValueError(
-            "reduction='mean' is undefined for an empty input (torch returns nan); "
-            "use reduction='sum' or 'none'"
-        )
+    check_not_empty(shape, reduction)
     return shape
 
 

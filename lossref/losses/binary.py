@@ -28,6 +28,7 @@ from lossref._checks import (
     as_array,
     broadcast_shape,
     check_float,
+    check_not_empty,
     check_reduction,
     check_tensor,
     check_weight,
@@ -108,10 +109,7 @@ def _check_pair(input, target, reduction, weight, prepare, *, same_shape: bool,
     for name, w in (("weight", weight), ("pos_weight", pos_weight)):
         if w is not None:
             _check_weight_like(w, input, name)
-    size = input.size if isinstance(input, np.ndarray) else input.numel()
-    if reduction == "mean" and size == 0:
-        raise ValueError("reduction='mean' is undefined for an empty input (torch returns "
-                         "nan); use reduction='sum' or 'none'")
+    check_not_empty(tuple(input.shape), reduction)
     return input, target, weight, pos_weight
 
 

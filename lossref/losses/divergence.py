@@ -26,6 +26,7 @@ from lossref._checks import (
     broadcast_shape,
     check_flag,
     check_float,
+    check_not_empty,
     check_reduction,
     check_tensor,
     first_flagged,
@@ -81,9 +82,7 @@ def _check(input, target, reduction, log_target, prepare):
             raise ValueError(
                 f"target holds probabilities (log_target=False) and must be in [0, 1], got "
                 f"{first_flagged(target, outside)}{hint}")
-    if reduction in ("mean", "batchmean") and math.prod(shape) == 0:
-        raise ValueError(f"reduction={reduction!r} is undefined for an empty input (torch "
-                         "returns nan); use reduction='sum' or 'none'")
+    check_not_empty(shape, reduction, ("mean", "batchmean"))
     return input, target, log_target, shape
 
 
