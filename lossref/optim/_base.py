@@ -95,13 +95,15 @@ def check_betas(betas: Any, name: str = "betas") -> tuple[float, float]:
     return out[0], out[1]
 
 
-def check_positive_finite(value: Any, name: str, *, zero: bool = True) -> float:
-    """A finite number >= 0 (> 0 with ``zero=False``): a learning rate, an eps, a decay."""
+def check_finite_nonnegative(value: Any, name: str, *, tensor: bool = True) -> float:
+    """A finite number >= 0: a learning rate, an eps, a decay.
+    ``tensor=False`` for the NumPy optimizers, which take plain numbers only; the torch
+    ones, like torch.optim, also take a one-element tensor."""
+    if not tensor:
+        check_real(value, name)  # a tensor: "lr must be a real number, got torch.Tensor"
     value = check_in_range(scalar_hyperparameter(value, name), name, 0.0, float("inf"))
     if value == float("inf"):
         raise ValueError(f"{name} must be finite, got inf")
-    if not zero and value == 0:
-        raise ValueError(f"{name} must be positive, got 0")
     return value
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from lossref._checks import check_flag, check_real
+from lossref._checks import check_flag
 from lossref.optim._base import (
     NumpyOptimizer,
     TorchOptimizer,
     check_betas,
+    check_finite_nonnegative,
     check_implementation_flags,
-    check_positive_finite,
     group_lr,
     lerp_,
     torch_scalar_dtype,
@@ -29,13 +29,11 @@ __all__ = ["adam", "adamw", "adamax", "AdamNumpy", "AdamTorch", "AdamWNumpy", "A
 
 
 def _check_common(lr, betas, eps, weight_decay, maximize, *, numpy: bool) -> None:
-    if numpy:  # the NumPy optimizers take numbers; torch also takes a 1-element tensor
-        check_real(lr, "lr")
-        check_real(weight_decay, "weight_decay")
-    check_positive_finite(lr, "lr")
+    # the NumPy optimizers take numbers; torch also takes a 1-element tensor lr
+    check_finite_nonnegative(lr, "lr", tensor=not numpy)
     check_betas(betas)
-    check_positive_finite(eps, "eps")
-    check_positive_finite(weight_decay, "weight_decay")
+    check_finite_nonnegative(eps, "eps")
+    check_finite_nonnegative(weight_decay, "weight_decay", tensor=not numpy)
     check_flag(maximize, "maximize")
 
 

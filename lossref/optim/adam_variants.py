@@ -18,8 +18,8 @@ from lossref.optim._base import (
     NumpyOptimizer,
     TorchOptimizer,
     check_betas,
+    check_finite_nonnegative,
     check_implementation_flags,
-    check_positive_finite,
     group_lr,
     lerp_,
     torch_scalar_dtype,
@@ -44,9 +44,7 @@ def _check_adam_family(h: dict[str, Any], *, numpy: bool) -> None:
     NumPy classes take plain numbers only; torch also takes a one-element tensor."""
     for name in ("lr", "eps", "weight_decay", "momentum_decay"):
         if name in h:
-            if numpy:
-                check_real(h[name], name)  # a tensor: "lr must be a real number, got ..."
-            check_positive_finite(h[name], name)
+            check_finite_nonnegative(h[name], name, tensor=not numpy)
     check_betas(h["betas"])
     if numpy:
         for i, beta in enumerate(h["betas"]):

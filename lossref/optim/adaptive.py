@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from lossref._checks import check_flag, check_in_range, check_real
+from lossref._checks import check_flag, check_in_range
 from lossref.optim._base import (
     NumpyOptimizer,
     TorchOptimizer,
+    check_finite_nonnegative,
     check_implementation_flags,
-    check_positive_finite,
     group_lr,
     lerp_,
     scalar_hyperparameter,
@@ -32,28 +32,26 @@ __all__ = ["adagrad", "rmsprop", "adadelta", "AdagradNumpy", "AdagradTorch",
            "RMSpropNumpy", "RMSpropTorch", "AdadeltaNumpy", "AdadeltaTorch"]
 
 
-def _finite_nonnegative(value, name: str) -> float:
-    """A finite number >= 0 (lr, eps, a decay); a tensor is refused here: the torch
-    classes unwrap a one-element tensor ``lr`` before they call the checks."""
-    return check_positive_finite(check_real(value, name), name)
+# A tensor is refused in these checks (tensor=False): the torch classes unwrap a
+# one-element tensor lr before they call them.
 
 
 def _check_common(lr, eps, weight_decay, maximize) -> None:
     for name, value in (("lr", lr), ("eps", eps), ("weight_decay", weight_decay)):
-        _finite_nonnegative(value, name)
+        check_finite_nonnegative(value, name, tensor=False)
     check_flag(maximize, "maximize")
 
 
 def _check_adagrad(lr, lr_decay, weight_decay, initial_accumulator_value, eps, maximize):
     _check_common(lr, eps, weight_decay, maximize)
-    _finite_nonnegative(lr_decay, "lr_decay")
-    _finite_nonnegative(initial_accumulator_value, "initial_accumulator_value")
+    check_finite_nonnegative(lr_decay, "lr_decay", tensor=False)
+    check_finite_nonnegative(initial_accumulator_value, "initial_accumulator_value", tensor=False)
 
 
 def _check_rmsprop(lr, alpha, eps, weight_decay, momentum, centered, maximize):
     _check_common(lr, eps, weight_decay, maximize)
     check_in_range(alpha, "alpha", 0.0, 1.0)
-    _finite_nonnegative(momentum, "momentum")
+    check_finite_nonnegative(momentum, "momentum", tensor=False)
     check_flag(centered, "centered")
 
 
