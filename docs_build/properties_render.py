@@ -38,6 +38,12 @@ def _yes_no(value: bool | None, none: str = "—") -> str:
 
 
 def _minimiser(props, task: str = "") -> str:
+    if props.minimiser is None:
+        return "none of these (see why)"
+    if props.minimiser == "mode":
+        return "the most likely label, sign(2 P(Y = 1) − 1), and not its probability"
+    if props.link == "margin":
+        return "margin · (2 P(Y = 1) − 1): the true probability on the margin's scale"
     text = {"mean": "the mean", "median": "the median",
             "quantile": f"the {props.parameters.get('quantile', 'τ')}-quantile",
             "m-estimate": "an M-estimate (no standard functional)",
@@ -56,7 +62,8 @@ def cells(props, task: str = "") -> dict[str, str]:
     """The value of each column, as text."""
     lipschitz = "none finite" if props.grad_lipschitz is None else number(props.grad_lipschitz)
     bound = "unbounded" if props.grad_bound is None else number(props.grad_bound)
-    breakdown = ("—" if props.proper is not None else "depends on the data") \
+    # None: not one number (a regression loss, with its note), or no location estimated
+    breakdown = ("depends on the data" if props.notes.get("breakdown_point") else "—") \
         if props.breakdown_point is None else number(props.breakdown_point)
     return {
         "Convex": _yes_no(props.convex),
@@ -84,6 +91,10 @@ def _parse_args(text: str) -> dict:
 
 
 SCOPES = {"classification": "per row of scores",
+          "ranking": "per pair of scores (the gradient's norm over both)",
+          "embedding": "per example: over every vector of one pair or triplet (over the "
+                       "whole batch where an example's loss involves the other rows, as "
+                       "InfoNCE's and NT-Xent's do)",
           "divergence": "per element (one log-probability and its target probability); "
                         "the minimiser is over distributions",
           "binary": "per element (one probability or logit)"}
@@ -119,6 +130,12 @@ SHORT = {"Convex": "Convex", "Smooth (C¹)": "C¹", "Gradient Lipschitz constant
 
 
 def _short_minimiser(props, task: str = "") -> str:
+    if props.minimiser is None:
+        return "—"
+    if props.minimiser == "mode":
+        return "most likely label"
+    if props.link == "margin":
+        return "m (2 P(Y = 1) − 1)"
     text = {"quantile": f"{props.parameters.get('quantile')}-quantile",
             "m-estimate": "M-estimate", "smoothed-distribution": "smoothed distribution",
             }.get(props.minimiser, props.minimiser)

@@ -16,15 +16,19 @@ Otherwise :func:`bench_inputs` derives them from the record's parity ``cases(dty
 2. each positional array is replaced by a random array of ``n`` elements of the same kind:
    for a ``task="classification"`` loss the scores are ``(n / 125, 125)`` (125 classes
    divide every power of ten from 1000 on, so the size is exact), a float argument of the
-   scores' shape gets that shape and any other argument one entry per row; for every
-   other loss each array argument is a vector of ``n`` elements (equal shapes, no
-   broadcasting);
+   scores' shape gets that shape and any other argument one entry per row; for a
+   ``"ranking"`` or ``"embedding"`` loss the arrays keep their trailing dimensions (the
+   embedding size) and get as many rows as make ``n`` elements of the first argument
+   (``sqrt(n)`` rows where the loss compares every row with every other, as InfoNCE and
+   NT-Xent do: their work grows as the square of the batch); for every other loss each
+   array argument is a vector of ``n`` elements (equal shapes, no broadcasting);
 3. values follow the template's: integer arrays are class indices in ``[0, C)`` (or
    integers in the template's range), log-probability rows (non-positive, ``logsumexp``
    0 along the class axis) are ``log_softmax`` of normal logits, probability rows are
    normalised uniforms, integral non-negative floats are counts drawn up to the template's
    largest, other non-negative floats (rates, variances) are uniform over the template's
-   range, and the rest are normal with the template's mean and standard deviation.
+   range, class scores within [-1, 1] (cosines) are uniform there, and the rest are
+   normal with the template's mean and standard deviation.
 
 **Timings** (milliseconds, :func:`time.perf_counter`): ``.numpy`` plus ``.grad`` (one
 call each); ``.torch`` forward plus ``torch.autograd.grad`` of the reduced loss with
@@ -241,8 +245,14 @@ def _draw_like(template: np.ndarray, shape: tuple[int, ...], dtype: Any,
         return rng.integers(0, int(high) + 1, shape).astype(dtype)
     if low >= 0:
         return rng.uniform(low, high if high > low else low + 1, shape).astype(dtype)
+    if class_axis is not None and low >= -1 and high <= 1:  # rows of cosines
+        return rng.uniform(-1, 1, shape).astype(dtype)
     std = float(t.std()) or 1.0
     return (float(t.mean()) + std * rng.standard_normal(shape)).astype(dtype)
+
+
+#: Losses that compare every row of a batch with every other (a (N, N) matrix of logits).
+ALL_PAIRS = frozenset({"info_nce_loss", "ntxent_loss"})
 
 
 def bench_inputs(rec: Loss, n: int, dtype: Any, seed: int = 0) -> tuple[tuple, dict[str, Any]]:
@@ -261,10 +271,17 @@ def bench_inputs(rec: Loss, n: int, dtype: Any, seed: int = 0) -> tuple[tuple, d
     classification = rec.task in ("classification", "divergence")  # rows of C scores
     rows = max(1, round(n / CLASSES))
     first = next((a for a in case.args if isinstance(a, np.ndarray)), None)
+    vectors = rec.task in ("ranking", "embedding") and first is not None and first.ndim >= 1
+    if vectors:  # rows of vectors (module docstring, 2)
+        per_row = max(1, first.size // max(first.shape[0], 1))
+        batch = max(2, math.isqrt(n) if rec.name in ALL_PAIRS else n // per_row)
 
     def scaled(x: Any) -> Any:
         if not isinstance(x, np.ndarray):
             return x
+        if vectors and x.ndim >= 1 and x.shape[0] == first.shape[0]:
+            return _draw_like(x, (batch, *x.shape[1:]), x.dtype, rng, class_axis=None,
+                              classes=CLASSES)
         if classification:
             shape = ((rows, CLASSES) if first is not None and x.shape == first.shape
                      and x.ndim >= 2 else (rows,))

@@ -19,12 +19,13 @@ __all__ = ["LINKS", "MINIMISERS", "OptimizerProperties", "Properties"]
 
 #: What minimises the expected loss E[loss(c, Y)] over a constant prediction c.
 MINIMISERS = ("mean", "median", "quantile", "m-estimate", "distribution",
-              "smoothed-distribution")
+              "smoothed-distribution", "mode")
 
 
 #: The scale of the prediction: the minimiser itself, its logarithm (Poisson with
-#: log-rates), or the logit of a probability (binary losses on logits).
-LINKS = ("identity", "log", "logit")
+#: log-rates), the logit of a probability (binary losses on logits), or ``margin (2q - 1)``
+#: for a probability ``q`` (margin losses on labels in {-1, 1}: the squared hinge).
+LINKS = ("identity", "log", "logit", "margin")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,19 +43,26 @@ class Properties:
             :data:`MINIMISERS` (``"quantile"`` is the ``quantile``-th quantile;
             ``"distribution"``: the true class distribution ``q``;
             ``"smoothed-distribution"``: ``(1 - eps) q + eps / C``, label smoothing ``eps``;
-            for a binary loss ``"distribution"`` is ``P(Y = 1)``).
+            for a binary loss ``"distribution"`` is ``P(Y = 1)``; ``"mode"``: the most
+            probable label, ``sign(2 P(Y = 1) - 1)``, and nothing about its probability),
+            or None where no such statement holds: ranking and embedding losses, whose
+            target is no random outcome to estimate, and losses whose minimiser is not
+            one of these (a note says why).
         link: the scale of the prediction: ``"identity"``, ``"log"`` where the
-            prediction is the logarithm of the minimiser (Poisson with log-rates), or
+            prediction is the logarithm of the minimiser (Poisson with log-rates),
             ``"logit"`` where it is the logit of a probability (binary losses on logits:
-            ``sigmoid(c)`` is the minimiser).
+            ``sigmoid(c)`` is the minimiser), or ``"margin"`` where a probability ``q``
+            is the score ``margin (2q - 1)`` (labels in {-1, 1}: the squared hinge's
+            minimiser is ``margin (2 P(Y = 1) - 1)``).
         offset: added to the minimiser on the prediction's scale (Poisson with rates:
             ``-eps``, because torch adds ``eps`` inside the log); 0 otherwise.
         breakdown_point: of that location estimate (0 for the mean, 1/2 for the median);
             None where the notion does not apply (classification) or where it is not one
             number (Tukey's biweight with a fixed ``c``: it depends on the sample; the
             note says how).
-        proper: for losses on predicted class probabilities, whether the loss is a
-            strictly proper scoring rule; None for regression losses.
+        proper: for losses on predicted class probabilities (or scores read as
+            probabilities through ``link``), whether the loss is a strictly proper scoring
+            rule; None for regression, ranking and embedding losses.
         parameters: the keyword arguments the record was evaluated at.
         notes: one short sentence per property that needs its derivation or its scope.
     """
@@ -63,7 +71,7 @@ class Properties:
     smooth: bool
     grad_lipschitz: float | None
     grad_bound: float | None
-    minimiser: str
+    minimiser: str | None
     breakdown_point: float | None
     proper: bool | None
     link: str = "identity"
@@ -72,8 +80,12 @@ class Properties:
     notes: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.minimiser not in MINIMISERS:
-            raise ValueError(f"minimiser must be one of {MINIMISERS}, got {self.minimiser!r}")
+        if self.minimiser is None:
+            if "minimiser" not in self.notes:
+                raise ValueError("minimiser=None needs notes['minimiser'] saying why")
+        elif self.minimiser not in MINIMISERS:
+            raise ValueError(f"minimiser must be one of {MINIMISERS} or None, got "
+                             f"{self.minimiser!r}")
         if self.link not in LINKS:
             raise ValueError(f"link must be one of {LINKS}, got {self.link!r}")
         for name in ("grad_lipschitz", "grad_bound"):

@@ -113,9 +113,11 @@ class Loss:
         name: torch.nn.functional's name where torch has the loss.
         title: human title of the page.
         task: ``"classification"`` (a row of class scores, a class index or a
-            distribution as target), ``"binary"`` (one probability or logit per yes/no
-            question), ``"divergence"`` (log-probabilities against a distribution) or
-            ``"regression"``.
+            distribution as target), ``"binary"`` (one probability, logit or score per
+            yes/no question), ``"divergence"`` (log-probabilities against a
+            distribution), ``"regression"``, ``"ranking"`` (pairs of scores to order) or
+            ``"embedding"`` (pairs, triplets or batches of vectors compared by a distance
+            or a cosine).
         page: path of its page under ``docs/``.
         numpy: forward pass on NumPy arrays, torch's keyword arguments and defaults.
         grad: analytic gradient of the reduced loss (of the sum for ``reduction="none"``)

@@ -114,3 +114,12 @@ REFERENCE_IMPLS: dict = {
     "quantile_loss": quantile_loss,
     "tukey_biweight_loss": tukey_biweight_loss,
 }
+
+# the oracles of the margin, embedding and angular-margin families, one module each
+from reference_angular import REFERENCE as _ANGULAR  # noqa: E402
+from reference_embedding import REFERENCE as _EMBEDDING  # noqa: E402
+from reference_hinge import REFERENCE as _HINGE  # noqa: E402
+
+for _family in (_HINGE, _EMBEDDING, _ANGULAR):
+    assert not set(_family) & set(REFERENCE_IMPLS), "an oracle is defined twice"
+    REFERENCE_IMPLS.update(_family)

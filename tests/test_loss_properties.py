@@ -21,7 +21,14 @@ P(Y = 1) = q, and properness over a grid of probabilities. A divergence
 its target: its constants are per element; its minimiser is over distributions (gradient
 descent on ``D(q ‖ softmax(z))``), and properness is that of its score on one-hot
 outcomes. Gradients are ``rec.grad(..., reduction="sum")``, per element or per row, with the
-Euclidean norm over the prediction. A prediction argument that rejects negative values lives
+Euclidean norm over the prediction. Ranking and embedding losses, and the classification
+losses that declare no minimiser (the multi-class hinges, the face-recognition margins), are
+studied on their own parity cases (``CaseProblem``): per example, over every ``wrt``
+argument of the example, at the cases' inputs (which sit on the kinks), scaled by every
+magnitude, and at random points; their minimiser must be None (the record requires a note
+saying why), and ``proper`` None for ranking and embedding losses. A binary loss on labels
++-1 may declare the minimiser ``"mode"`` (the sign of ``2q - 1``, the same for every ``q``
+on one side of 1/2) or read its score through the link ``"margin"`` (``q = (1 + c/m)/2``). A prediction argument that rejects negative values lives
 on ``[eps, inf)`` when the loss has an ``eps`` floor (a Gaussian variance is clamped at
 ``eps``; below it the loss is flat, outside the declared scope), else ``[0, inf)``.
 
@@ -196,6 +203,10 @@ class Problem:
             self.target_lower = 0.0 if self._rejects_negative(self.target_pos) else -np.inf
 
     # -- evaluation
+
+    def target_size(self, T: np.ndarray) -> Any:
+        """The target's magnitude, part of the rounding noise of a residual."""
+        return 0 if self.classification else np.abs(T)
 
     @property
     def dims(self) -> int:
@@ -473,8 +484,14 @@ class Problem:
 
     # -- expected losses of a binary loss, P(Y = 1) = q
 
+    #: the declared link, for the binary losses on a margin scale (set by check_proper)
+    link: str | None = None
+
     def _binary_input(self, R: np.ndarray) -> np.ndarray:
-        """The loss's input for probabilities ``R`` (their logits for a loss on logits)."""
+        """The loss's input for probabilities ``R``: their logits for a loss on logits,
+        ``margin (2 R - 1)`` for a loss whose declared link is ``"margin"``."""
+        if self.link == "margin":
+            return self.params["margin"] * (2 * R - 1)
         return R if self.takes_probabilities else np.log(R) - np.log1p(-R)
 
     def binary_expected(self, R: np.ndarray, q: float) -> np.ndarray:
@@ -502,6 +519,8 @@ class Problem:
                 break
             lo, hi = (lo, mid) if slope > 0 else (mid, hi)
         c = 0.5 * (lo + hi)
+        if link == "margin":  # the score margin (2q - 1) read back as a probability
+            return (1 + c / self.params["margin"]) / 2
         return float(sigmoid(np.array(c)) if link == "logit" else c)
 
     # -- the minimiser of a divergence D(q ‖ r) over distributions r
@@ -545,6 +564,196 @@ class Problem:
         if not converge:
             return softmax_numpy(Z, axis=1)
         raise AssertionError(f"gradient descent did not converge (|grad| {np.abs(g).max():.2e})")
+
+
+# ---------------------------------------------------------------- losses studied on their cases
+
+#: Ranking and embedding losses have no single prediction to sweep: their inputs are pairs
+#: and triplets of vectors, batches of embeddings, rows of cosines. They are studied on
+#: their own parity cases (see CaseProblem); so are the classification losses that declare
+#: no minimiser (the multi-class hinges, the face-recognition margins).
+CASE_TASKS = ("ranking", "embedding")
+
+
+def studied_on_cases(rec: Loss) -> bool:
+    return rec.task in CASE_TASKS or (rec.task == "classification"
+                                      and rec.properties().minimiser is None)
+
+
+@dataclasses.dataclass
+class Template:
+    """One parity case as the shape of a batch: its arguments (the ``wrt`` ones are
+    replaced by each batch's rows), keyword arguments, the number of examples ``n`` and
+    the shapes of the ``wrt`` arguments."""
+
+    args: list[Any]
+    kwargs: dict[str, Any]
+    n: int
+    shapes: list[tuple[int, ...]]
+
+
+class CaseProblem:
+    """``rec`` at ``params``, as a function of the ``wrt`` arguments of its parity cases.
+
+    One *example* is what ``reduction="none"`` returns one value for: an element
+    (``margin_ranking_loss``), a triplet of vectors, a row of cosines. A batch ``P`` has one
+    row per example, holding the example's slices of every ``wrt`` argument, so the norms
+    and constants are per example (over all its arguments), as the other studies' are per
+    element or per row. Where an example's value depends on other examples' arguments
+    (InfoNCE's negatives are the other rows' keys; NT-Xent has no ``none``), the whole case
+    is one example. The target and every other argument stay those of the case.
+
+    Losses on cosines reject values outside [-1, 1]: their points are drawn inside, and
+    centres at least 0.1 inside so that ``c -+ h u`` (h <= 0.1) stays there.
+    """
+
+    classification = binary = divergence = False
+
+    def __init__(self, rec: Loss, params: dict[str, Any]):
+        self.rec, self.params = rec, dict(params)
+        accepted = inspect.signature(rec.numpy).parameters
+        self.none = {"reduction": "none"} if "reduction" in accepted else {}
+        self.summed = {"reduction": "sum"} if "reduction" in accepted else {}
+        self.templates = [t for case in rec.cases(np.float64)
+                          if (t := self._template(case)) is not None]
+        assert self.templates, f"{rec.name}: no usable parity case at {params}"
+        self.bounded = self._rejects_outside_unit_box()
+
+    def _template(self, case) -> Template | None:
+        kwargs = {**case.kwargs, **self.params, **self.none}
+        if "weight" in kwargs:  # the properties are those of the unweighted loss
+            kwargs["weight"] = None
+        args = list(case.args)
+        wrt = [np.asarray(args[i], np.float64) for i in self.rec.wrt]
+        if any(a.size == 0 or a.size > 400 or not np.isfinite(a).all()
+               or np.abs(a).max() > 1e3 for a in wrt):
+            return None
+        try:
+            out = np.asarray(self.rec.numpy(*args, **kwargs))
+        except ValueError:
+            return None
+        if not np.isfinite(out).all():
+            return None
+        shape = out.shape
+        per_example = all(a.shape[:len(shape)] == shape for a in wrt) and self._separable()
+        n = math.prod(shape) if per_example else 1
+        return Template(args, kwargs, n, [a.shape for a in wrt])
+
+    @functools.cached_property
+    def _separable_flag(self) -> bool:
+        """Whether an example's value depends on its own arguments only: moving the first
+        example's arguments leaves every other example's value unchanged."""
+        for case in self.rec.cases(np.float64):
+            kwargs = {**case.kwargs, **self.params, **self.none}
+            args = list(case.args)
+            try:
+                out = np.asarray(self.rec.numpy(*args, **kwargs))
+            except ValueError:
+                continue
+            if out.ndim == 0 or out.shape[0] < 2 or not np.isfinite(out).all():
+                continue
+            moved = list(args)
+            for i in self.rec.wrt:
+                moved[i] = np.array(args[i], np.float64)
+                moved[i][0] = 0.5 * moved[i][0] + 0.25
+            other = np.asarray(self.rec.numpy(*moved, **kwargs))
+            return bool(np.array_equal(out[1:], other[1:]))
+        return False
+
+    def _separable(self) -> bool:
+        if not self.none:
+            return False
+        return self._separable_flag
+
+    def _rejects_outside_unit_box(self) -> bool:
+        t = self.templates[0]
+        args = list(t.args)
+        args[self.rec.wrt[0]] = np.full(t.shapes[0], 2.0)
+        try:
+            self.rec.numpy(*args, **t.kwargs)
+        except ValueError:
+            return True
+        return False
+
+    # -- the batch <-> the arguments
+
+    def flat(self, t: Template, arrays) -> np.ndarray:
+        return np.concatenate([np.asarray(a, np.float64).reshape(t.n, -1) for a in arrays],
+                              axis=1)
+
+    def _args(self, P: np.ndarray, t: Template) -> list[Any]:
+        args, start = list(t.args), 0
+        for i, shape in zip(self.rec.wrt, t.shapes):
+            size = math.prod(shape) // t.n
+            args[i] = np.ascontiguousarray(P[:, start:start + size]).reshape(shape)
+            start += size
+        return args
+
+    def value(self, P: np.ndarray, t: Template) -> np.ndarray:
+        out = np.asarray(self.rec.numpy(*self._args(P, t), **t.kwargs), np.float64)
+        return out.reshape(t.n) if t.n > 1 or out.size == 1 else np.array([out.sum()])
+
+    def grad(self, P: np.ndarray, t: Template) -> np.ndarray:
+        kwargs = {**t.kwargs, **self.summed}
+        return self.flat(t, self.rec.grad(*self._args(P, t), **kwargs))
+
+    def target_size(self, t: Template) -> float:
+        return 0.0
+
+    def scores(self, Z: np.ndarray) -> np.ndarray:
+        return Z
+
+    # -- samples
+
+    def _inside(self, P: np.ndarray, margin: float = 0.0) -> np.ndarray:
+        return np.clip(P, -1 + margin, 1 - margin) if self.bounded else P
+
+    def base(self, t: Template) -> np.ndarray:
+        return self.flat(t, [t.args[i] for i in self.rec.wrt])
+
+    def _random(self, rng, t: Template, scale: float) -> np.ndarray:
+        P0 = self.base(t)
+        if self.bounded:
+            return rng.uniform(-1, 1, P0.shape)
+        return scale * rng.standard_normal(P0.shape)
+
+    def points(self, rng) -> list[tuple[np.ndarray, Template]]:
+        """The cases, scaled by every magnitude, and random points of each magnitude."""
+        out = []
+        for t in self.templates:
+            P0 = self.base(t)
+            for scale in SCALES:
+                out.append((self._inside(scale * P0), t))
+                out.append((self._inside(self._random(rng, t, scale)), t))
+        return out
+
+    def pairs(self, rng) -> list[tuple[np.ndarray, np.ndarray, Template]]:
+        out = []
+        for t in self.templates:
+            for scale in (0.1, 1.0, 10.0):
+                A = self._inside(self._random(rng, t, scale) + self.base(t))
+                near = self._inside(A + rng.choice(SCALES[:5], (len(A), 1))
+                                    * _unit_rows(rng, A.shape))
+                out += [(A, near, t), (A, self._inside(self._random(rng, t, scale)), t)]
+        for C, t in self.centres(rng):
+            U = _unit_rows(rng, C.shape)
+            h = rng.choice((1e-9, 1e-6, 1e-3, 0.1), (len(C), 1))
+            out.append((C - h * U, C + h * U, t))
+        return out
+
+    def centres(self, rng) -> list[tuple[np.ndarray, Template]]:
+        """The cases themselves (their inputs sit on the kinks: margins met exactly,
+        ties), and random points near them."""
+        out = []
+        for t in self.templates:
+            P0 = self.base(t)
+            out.append((self._inside(P0, 0.1), t))
+            out.append((self._inside(P0 + 0.3 * rng.standard_normal(P0.shape), 0.1), t))
+        return out
+
+
+def make_problem(rec: Loss, params: dict[str, Any]) -> Problem | CaseProblem:
+    return CaseProblem(rec, params) if studied_on_cases(rec) else Problem(rec, params)
 
 
 def _unit_rows(rng, shape) -> np.ndarray:
@@ -591,14 +800,14 @@ def _pairs_evaluated(problem: Problem, rng):
         M = 0.5 * (A + B)
         fa, fb, fm = problem.value(A, T), problem.value(B, T), problem.value(M, T)
         ga, gb = problem.grad(A, T), problem.grad(B, T)
-        size = _norm(A) + _norm(B) + (0 if problem.classification else np.abs(T))
+        size = _norm(A) + _norm(B) + problem.target_size(T)
         ok = np.isfinite(fa + fb + fm + ga.sum(1) + gb.sum(1) + size)
         yield (_norm(A - B)[ok], ga[ok], gb[ok], fa[ok], fb[ok], fm[ok], size[ok])
 
 
 @np.errstate(all="ignore")
 def check_convex(rec: Loss, props: Properties, rng) -> None:
-    problem = Problem(rec, props.parameters)
+    problem = make_problem(rec, props.parameters)
     excess = []
     for dx, ga, gb, fa, fb, fm, size in _pairs_evaluated(problem, rng):
         # The gap f(mid) - (f(a) + f(b))/2 is a difference of the three values, and a
@@ -626,7 +835,7 @@ def check_convex(rec: Loss, props: Properties, rng) -> None:
 
 @np.errstate(all="ignore")
 def check_grad_lipschitz(rec: Loss, props: Properties, rng) -> None:
-    problem = Problem(rec, props.parameters)
+    problem = make_problem(rec, props.parameters)
     L = props.grad_lipschitz
     ratios = []
     for dx, ga, gb, *_, size in _pairs_evaluated(problem, rng):
@@ -657,7 +866,7 @@ def check_smooth(rec: Loss, props: Properties, rng) -> None:
     kink that the reported gradient does not show (torch's binary cross-entropy reports
     ``(p - y) / max(p (1 - p), eps)`` across its clamp of the log at -100, where the loss
     itself has a corner)."""
-    problem = Problem(rec, props.parameters)
+    problem = make_problem(rec, props.parameters)
     mapped = (problem.classification or problem.binary) and not problem.divergence
 
     def grad(X, T):
@@ -696,7 +905,7 @@ def check_smooth(rec: Loss, props: Properties, rng) -> None:
 
 @np.errstate(all="ignore")
 def check_grad_bound(rec: Loss, props: Properties, rng) -> None:
-    problem = Problem(rec, props.parameters)
+    problem = make_problem(rec, props.parameters)
     norms = np.concatenate([_norm(problem.grad(P, T)) for P, T in problem.points(rng)])
     bound = props.grad_bound
     if bound is None:
@@ -722,15 +931,15 @@ def _skewed_sample(rng, scale: float = 1.0, quantile: float | None = None) -> np
 
 @np.errstate(all="ignore")
 def check_minimiser(rec: Loss, props: Properties, rng) -> None:
-    problem = Problem(rec, props.parameters)
+    problem = make_problem(rec, props.parameters)
+    if isinstance(problem, CaseProblem):
+        # ranking and embedding losses estimate no outcome; the multi-class hinges and the
+        # face margins declare None with the reason (Properties requires the note)
+        assert props.minimiser is None, (f"{rec.name} is studied on its cases and cannot "
+                                         f"have its minimiser {props.minimiser!r} checked")
+        return
     if problem.binary:
-        assert props.minimiser == "distribution", f"a binary loss minimised by a " \
-                                                  f"{props.minimiser!r}"
-        for q in BINARY_PROBABILITIES:
-            found = problem.binary_minimiser(q, props.link)
-            # bisection to the last bit; 1e-7 is far above rounding
-            assert abs(found - q) <= 1e-7, (f"P(Y = 1) = {q}: the expected loss is "
-                                            f"minimised at {found!r} (link {props.link!r})")
+        check_binary_minimiser(problem, props)
         return
     if problem.divergence:
         assert props.minimiser == "distribution", f"a divergence minimised by a " \
@@ -786,11 +995,34 @@ def check_minimiser(rec: Loss, props: Properties, rng) -> None:
         f"{expected!r}; mean {mean:.6g}, median {median:.6g}")
 
 
+def check_binary_minimiser(problem: Problem, props: Properties) -> None:
+    """``"distribution"``: the minimiser read through the link is ``q``; ``"mode"``: its
+    sign is that of ``2q - 1`` and it is the same for every ``q`` on one side of 1/2 (so it
+    tells the most likely label and nothing about its probability); None: neither."""
+    found = {q: problem.binary_minimiser(q, "identity") for q in BINARY_PROBABILITIES}
+    read = {q: problem.binary_minimiser(q, props.link) for q in BINARY_PROBABILITIES}
+    # bisection to the last bit; 1e-7 is far above rounding
+    distribution = all(abs(read[q] - q) <= 1e-7 for q in BINARY_PROBABILITIES)
+    sides = [[c for q, c in found.items() if q < 0.5], [c for q, c in found.items() if q > 0.5]]
+    mode = (all(c < 0 for c in sides[0]) and all(c > 0 for c in sides[1])
+            and all(abs(c - side[0]) <= 1e-7 * (1 + abs(c)) for side in sides for c in side))
+    if props.minimiser == "distribution":
+        assert distribution, f"minimisers {read} (link {props.link!r}) are not P(Y = 1)"
+    elif props.minimiser == "mode":
+        assert mode, f"minimisers {found} do not tell the most likely label alone"
+    elif props.minimiser is None:
+        assert not distribution and not mode, (
+            f"declared no minimiser, but the minimisers {found} are the "
+            f"{'distribution' if distribution else 'mode'}")
+    else:
+        raise AssertionError(f"a binary loss minimised by a {props.minimiser!r}")
+
+
 @np.errstate(all="ignore")
 def check_breakdown_point(rec: Loss, props: Properties, rng) -> None:
-    problem = Problem(rec, props.parameters)
+    problem = make_problem(rec, props.parameters)
     bp = props.breakdown_point
-    if problem.classification or problem.binary:
+    if problem.classification or problem.binary or isinstance(problem, CaseProblem):
         assert bp is None, "a breakdown point declared for a classification loss"
         return
     clean = rng.standard_normal(200)
@@ -826,12 +1058,21 @@ def check_breakdown_point(rec: Loss, props: Properties, rng) -> None:
 
 @np.errstate(all="ignore")
 def check_proper(rec: Loss, props: Properties, rng) -> None:
-    problem = Problem(rec, props.parameters)
+    problem = make_problem(rec, props.parameters)
+    if isinstance(problem, CaseProblem):
+        if rec.task in CASE_TASKS or props.proper is None:
+            # no predicted distribution (ranking, embedding), or cosines read as none
+            assert props.proper is None and (rec.task in CASE_TASKS
+                                              or props.notes.get("proper")), \
+                "proper is None for ranking and embedding losses, and needs a note elsewhere"
+            return
+        problem = Problem(rec, props.parameters)  # scores of any size: the class study
     assert (problem.classification or problem.binary) == (props.proper is not None), \
         "proper is declared for classification losses only (None for regression)"
     if props.proper is None:
         return
     if problem.binary:
+        problem.link = props.link
         R = np.linspace(1e-3, 1 - 1e-3, 999)
         for q in BINARY_PROBABILITIES:
             scores = problem.binary_expected(R, q)
@@ -920,7 +1161,10 @@ def test_unknown_keyword_is_a_type_error(rec):
 def test_properties_record_their_parameters(rec, setting):
     props = rec.properties(**setting)
     assert props.parameters == {**declare_keywords(rec), **setting}
-    assert (props.proper is None) == (rec.task == "regression")
+    if rec.task in ("regression", *CASE_TASKS):
+        assert props.proper is None
+    else:  # a bool, or None with a note (cosines are no probabilities)
+        assert props.proper is not None or props.notes.get("proper")
     if rec.task != "regression":
         assert props.breakdown_point is None
     else:  # a number, or None with a note that says on what it depends
