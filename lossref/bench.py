@@ -6,7 +6,8 @@ runs :func:`run` at the smallest size so that the harness cannot rot (it asserts
 timing). Everything is driven by the registries: a loss or optimizer registered tomorrow is
 measured without an edit here, except for its 50-digit reference (below).
 
-**Inputs of a loss.** A record may provide ``bench_inputs(n, dtype) -> (args, kwargs)``.
+**Inputs of a loss.** A record may provide ``bench_inputs(n, dtype) -> (args, kwargs)``
+(or :data:`BENCH_INPUTS` may, by name: the label lists of ``multilabel_margin_loss``).
 Otherwise :func:`bench_inputs` derives them from the record's parity ``cases(dtype)``:
 
 1. the template is the first case with ``reduction="mean"`` whose other scalar keyword
@@ -17,10 +18,11 @@ Otherwise :func:`bench_inputs` derives them from the record's parity ``cases(dty
    for a ``task="classification"`` loss the scores are ``(n / 125, 125)`` (125 classes
    divide every power of ten from 1000 on, so the size is exact), a float argument of the
    scores' shape gets that shape and any other argument one entry per row; for a
-   ``"ranking"`` or ``"embedding"`` loss the arrays keep their trailing dimensions (the
-   embedding size) and get as many rows as make ``n`` elements of the first argument
-   (``sqrt(n)`` rows where the loss compares every row with every other, as InfoNCE and
-   NT-Xent do: their work grows as the square of the batch); for every other loss each
+   ``"ranking"`` or ``"embedding"`` loss the first argument is ``(rows, width)`` with
+   ``rows * width = n``: the width is the largest divisor of ``n`` up to the cases' embedding
+   size or 8, whichever is larger, or, where the loss compares every row with every other
+   (InfoNCE, NT-Xent: the work grows as the square of the batch), about ``sqrt(n)``, so that
+   the ``(rows, rows)`` logits hold at most ``n`` numbers; for every other loss each
    array argument is a vector of ``n`` elements (equal shapes, no broadcasting);
 3. values follow the template's: integer arrays are class indices in ``[0, C)`` (or
    integers in the template's range), log-probability rows (non-positive, ``logsumexp``
@@ -251,6 +253,28 @@ def _draw_like(template: np.ndarray, shape: tuple[int, ...], dtype: Any,
     return (float(t.mean()) + std * rng.standard_normal(shape)).astype(dtype)
 
 
+def _divisor_at_most(n: int, bound: int) -> int:
+    """The largest divisor of ``n`` not above ``bound`` (so that rows * width = n)."""
+    return next(d for d in range(max(1, min(bound, n)), 0, -1) if n % d == 0)
+
+
+def _label_lists(n: int, dtype: Any) -> tuple[tuple, dict[str, Any]]:
+    """``multilabel_margin_loss``: ``(n / 125, 125)`` scores, and per row a random set of
+    distinct classes (one to half of them), listed first and ended by -1."""
+    rng = np.random.default_rng(0)
+    rows = max(1, round(n / CLASSES))
+    scores = rng.standard_normal((rows, CLASSES)).astype(dtype)
+    target = np.full((rows, CLASSES), -1, np.int64)
+    for row, count in enumerate(rng.integers(1, CLASSES // 2 + 1, rows)):
+        target[row, :count] = rng.permutation(CLASSES)[:count]
+    return (scores, target), {"reduction": "mean"}
+
+
+#: Inputs that cannot be derived from a record's cases (module docstring), by name.
+BENCH_INPUTS: dict[str, Callable[[int, Any], tuple[tuple, dict[str, Any]]]] = {
+    "multilabel_margin_loss": _label_lists,
+}
+
 #: Losses that compare every row of a batch with every other (a (N, N) matrix of logits).
 ALL_PAIRS = frozenset({"info_nce_loss", "ntxent_loss"})
 
@@ -261,7 +285,7 @@ def bench_inputs(rec: Loss, n: int, dtype: Any, seed: int = 0) -> tuple[tuple, d
     ``rec.bench_inputs(n, dtype)`` if the record has one, else derived from its parity
     cases as the module docstring describes.
     """
-    custom = getattr(rec, "bench_inputs", None)
+    custom = getattr(rec, "bench_inputs", None) or BENCH_INPUTS.get(rec.name)
     if custom is not None:
         args, kwargs = custom(n, dtype)
         return tuple(args), dict(kwargs)
@@ -272,16 +296,22 @@ def bench_inputs(rec: Loss, n: int, dtype: Any, seed: int = 0) -> tuple[tuple, d
     rows = max(1, round(n / CLASSES))
     first = next((a for a in case.args if isinstance(a, np.ndarray)), None)
     vectors = rec.task in ("ranking", "embedding") and first is not None and first.ndim >= 1
-    if vectors:  # rows of vectors (module docstring, 2)
-        per_row = max(1, first.size // max(first.shape[0], 1))
-        batch = max(2, math.isqrt(n) if rec.name in ALL_PAIRS else n // per_row)
+    if vectors:  # rows of vectors (module docstring, 2): batch * width = n exactly
+        width = 1
+        if rec.name in ALL_PAIRS:
+            width = n // _divisor_at_most(n, math.isqrt(n))
+        elif first.ndim >= 2:
+            width = _divisor_at_most(n, max(first.shape[-1], 8))
+        batch = n // width
 
     def scaled(x: Any) -> Any:
         if not isinstance(x, np.ndarray):
             return x
         if vectors and x.ndim >= 1 and x.shape[0] == first.shape[0]:
-            return _draw_like(x, (batch, *x.shape[1:]), x.dtype, rng, class_axis=None,
-                              classes=CLASSES)
+            shape = (batch, *x.shape[1:])
+            if x.ndim >= 2 and x.shape[-1] == first.shape[-1]:
+                shape = (*shape[:-1], width)
+            return _draw_like(x, shape, x.dtype, rng, class_axis=None, classes=CLASSES)
         if classification:
             shape = ((rows, CLASSES) if first is not None and x.shape == first.shape
                      and x.ndim >= 2 else (rows,))

@@ -16,6 +16,7 @@ loss fails here until ``make bench`` is re-run.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import math
 from pathlib import Path
@@ -206,8 +207,9 @@ def test_derived_inputs_keep_the_kind_of_each_argument(dtype):
     """The rules of the module docstring, on the losses that exercise them."""
     for name, rec in LOSSES.items():
         args, kwargs = bench.bench_inputs(rec, 100_000, dtype)
-        assert kwargs.get("reduction") == ("batchmean" if rec.task == "divergence"
-                                           else "mean"), name
+        if "reduction" in inspect.signature(rec.numpy).parameters:  # NT-Xent has none
+            assert kwargs.get("reduction") == ("batchmean" if rec.task == "divergence"
+                                               else "mean"), name
         assert kwargs.get("weight") is None, name
         assert args[0].dtype == dtype and args[0].size == 100_000, name
         rec.numpy(*args, **kwargs)  # the derived inputs are valid

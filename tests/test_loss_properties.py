@@ -111,7 +111,8 @@ def settings(rec: Loss) -> list[dict[str, Any]]:
 
 
 def setting_id(rec: Loss, setting: dict[str, Any]) -> str:
-    return "-".join([rec.name, *(f"{k}{v}" for k, v in setting.items())])
+    """Stable across processes: a function is named, not shown with its address."""
+    return "-".join([rec.name, *(f"{k}{getattr(v, '__name__', v)}" for k, v in setting.items())])
 
 
 def rng_for(label: str) -> np.random.Generator:
@@ -196,7 +197,8 @@ class Problem:
         elif self.binary:
             self.labels, self.soft_targets = binary_labels(rec.name)
             self.takes_probabilities = takes_probabilities(rec.name)
-            self.kinks = np.unique([0.0, 1.0, -1.0, *self._clamp_logits()])
+            # 0, +-1, +-each parameter (a margin's kink is at y x = margin) and the clamp
+            self.kinks = np.unique([*self.kinks, *self._clamp_logits()])
         else:
             self.lower = np.array([self._floor(p) if self._rejects_negative(p) else -np.inf
                                    for p in rec.wrt])
@@ -752,6 +754,48 @@ class CaseProblem:
         return out
 
 
+    def sup_norm_by_dimension(self, rng, factor: int = 16) -> tuple[float, float]:
+        """The largest gradient norm at random Gaussian vectors of each case's dimension
+        ``D`` and of ``factor * D`` (the cases whose ``wrt`` arguments are vectors along
+        their last axis, with the same ``D``), 50 draws each."""
+        tops = [0.0, 0.0]
+        for t in self.templates:
+            dims = {shape[-1] for shape in t.shapes if shape}
+            if len(dims) != 1 or any(not shape for shape in t.shapes):
+                continue
+            (D,) = dims
+            if t.n == math.prod(t.shapes[0]):  # one example per element: no vectors
+                continue
+            found = [0.0, 0.0]
+            try:
+                for k, width in enumerate((D, factor * D)):
+                    shapes = [(*shape[:-1], width) for shape in t.shapes]
+                    wide = Template(list(t.args), t.kwargs, t.n, shapes)
+                    for _ in range(50):
+                        for i, shape in zip(self.rec.wrt, shapes):
+                            wide.args[i] = self._inside(rng.standard_normal(shape))
+                        P = self.flat(wide, [wide.args[i] for i in self.rec.wrt])
+                        norms = _norm(self.grad(P, wide))
+                        found[k] = max(found[k], float(norms[np.isfinite(norms)].max(initial=0)))
+            except ValueError:  # a target tied to the width (rows of class indices)
+                continue
+            tops = [max(a, b) for a, b in zip(tops, found)]
+        return tops[0], tops[1]
+
+
+    def sup_norm_by_width(self, rng) -> tuple[float, float]:
+        """The largest gradient norm over the points of the narrowest cases (last axis)
+        and of the widest, where the widest is at least 16 times wider."""
+        by_width: dict[int, float] = {}
+        for P, t in self.points(rng):
+            norms = _norm(self.grad(P, t))
+            width = t.shapes[0][-1] if t.shapes[0] else 1
+            by_width[width] = max(by_width.get(width, 0.0),
+                                  float(norms[np.isfinite(norms)].max(initial=0)))
+        narrow, wide = min(by_width), max(by_width)
+        return (by_width[narrow], by_width[wide]) if wide >= 16 * narrow else (0.0, 0.0)
+
+
 def make_problem(rec: Loss, params: dict[str, Any]) -> Problem | CaseProblem:
     return CaseProblem(rec, params) if studied_on_cases(rec) else Problem(rec, params)
 
@@ -910,6 +954,18 @@ def check_grad_bound(rec: Loss, props: Properties, rng) -> None:
     bound = props.grad_bound
     if bound is None:
         top = float(norms[np.isfinite(norms)].max())
+        note = props.notes.get("grad_bound", "")
+        if top <= 1e5 and isinstance(problem, CaseProblem) and (
+                "dimension" in note or "number of classes" in note):
+            # bounded at each dimension D, unbounded over all of them (an L1 distance's
+            # gradient is a vector of signs, of norm sqrt(D)): 16 D must give about 4 times
+            small, large = problem.sup_norm_by_dimension(rng)
+            if small == 0.0:  # the vectors are rows of classes: compare the cases' widths
+                small, large = problem.sup_norm_by_width(rng)
+            assert large >= 3 * small > 0, (
+                f"declared to grow with the dimension, but sup |grad| is {small:.6g} at "
+                f"the cases' dimension and {large:.6g} at 16 times it")
+            return
         assert top > 1e5, f"declared unbounded, but |grad| <= {top:.6g} on inputs up to 1e6"
         return
     assert np.isfinite(norms).all(), "a non-finite gradient where a bound is declared"
@@ -1004,7 +1060,9 @@ def check_binary_minimiser(problem: Problem, props: Properties) -> None:
     # bisection to the last bit; 1e-7 is far above rounding
     distribution = all(abs(read[q] - q) <= 1e-7 for q in BINARY_PROBABILITIES)
     sides = [[c for q, c in found.items() if q < 0.5], [c for q, c in found.items() if q > 0.5]]
-    mode = (all(c < 0 for c in sides[0]) and all(c > 0 for c in sides[1])
+    # away from 0: at margin 0 the minimiser is c = 0 for every q, which bisection on the
+    # subgradient (1 - 2q at the kink) approaches as +-1e-59 from the side of the mode
+    mode = (all(c < -1e-9 for c in sides[0]) and all(c > 1e-9 for c in sides[1])
             and all(abs(c - side[0]) <= 1e-7 * (1 + abs(c)) for side in sides for c in side))
     if props.minimiser == "distribution":
         assert distribution, f"minimisers {read} (link {props.link!r}) are not P(Y = 1)"
@@ -1073,6 +1131,7 @@ def check_proper(rec: Loss, props: Properties, rng) -> None:
         return
     if problem.binary:
         problem.link = props.link
+        witnesses: list[bool] = []
         R = np.linspace(1e-3, 1 - 1e-3, 999)
         for q in BINARY_PROBABILITIES:
             scores = problem.binary_expected(R, q)
@@ -1082,9 +1141,9 @@ def check_proper(rec: Loss, props: Properties, rng) -> None:
                 apart = np.abs(R - q) >= 1e-3
                 assert (excess > 1e-9 * abs(at_truth))[apart].all(), \
                     f"P(Y = 1) = {q}: a probability other than q scores {excess.min():.3g}"
-            else:
-                assert (excess < -1e-9 * abs(at_truth)).any(), \
-                    f"P(Y = 1) = {q}: declared improper, but q scores best"
+            else:  # a witness at some q (at q = 1/2 the hinge is flat: q ties)
+                witnesses.append(bool((excess < -1e-9 * abs(at_truth)).any()))
+        assert props.proper or any(witnesses), "declared improper, but q scores best at every q"
         return
     minimisers = (expected_minimisers(problem) if props.proper else
                   {C: problem.expected_minimiser(_distributions(C), converge=False)
@@ -1108,10 +1167,14 @@ def check_proper(rec: Loss, props: Properties, rng) -> None:
                 assert (excess > 1e-9 * np.abs(at_truth))[apart].all(), \
                     f"C = {C}: a distribution other than q scores {excess.min():.3g} vs q"
         else:
-            # a witness: the minimiser is not q and scores better than q
-            better = at_truth - problem.expected_loss(np.log(P), Q)
-            assert (distance > 1e-3).any() and (better > 1e-9 * np.abs(at_truth)).any(), \
-                f"C = {C}: declared improper, but the expected loss is minimised at q"
+            # a witness: the minimiser is not q and scores better than q. Fixed-step descent
+            # oscillates on a hinge, so the scores k log q, flattened or sharpened, are tried
+            # too (a margin loss prefers its classes a margin apart, whatever q says)
+            candidates = [np.log(P)] + [k * np.log(Q) for k in np.geomspace(1e-3, 1e3, 61)]
+            better = max(float(np.max(at_truth - problem.expected_loss(Z, Q)
+                                      - 1e-9 * np.abs(at_truth))) for Z in candidates)
+            assert better > 0, f"C = {C}: declared improper, but the expected loss is " \
+                               f"minimised at q"
 
 
 CHECKS = {
@@ -1154,7 +1217,8 @@ def test_every_loss_is_registered_with_properties():
 def test_unknown_keyword_is_a_type_error(rec):
     with pytest.raises(TypeError):
         rec.properties(no_such_option=1)
-    rec.properties(reduction="sum")  # an option that changes no property is accepted
+    if "reduction" in inspect.signature(rec.numpy).parameters:
+        rec.properties(reduction="sum")  # an option that changes no property is accepted
 
 
 @pytest.mark.parametrize("rec, setting", SETTINGS, ids=[setting_id(*s) for s in SETTINGS])
@@ -1237,6 +1301,42 @@ CORRUPTIONS = [
     ("js_divergence", {}, "grad_bound", None),
     ("js_divergence", {}, "grad_lipschitz", 0.3),
     ("js_divergence", {"log_target": True}, "minimiser", "smoothed-distribution"),
+    # margin losses on labels +-1: the mode, the margin's scale, properness
+    ("hinge_loss", {}, "minimiser", "distribution"),
+    ("hinge_loss", {}, "minimiser", None),
+    ("hinge_loss", {}, "proper", True),
+    ("hinge_loss", {"margin": 2.0}, "smooth", True),
+    ("hinge_loss", {}, "grad_bound", 0.5),
+    ("squared_hinge_loss", {}, "minimiser", "mode"),
+    ("squared_hinge_loss", {}, "link", "logit"),
+    ("squared_hinge_loss", {}, "grad_lipschitz", 1.0),
+    ("squared_hinge_loss", {}, "proper", False),
+    ("perceptron_loss", {}, "minimiser", "mode"),
+    ("perceptron_loss", {}, "proper", True),
+    # multi-class margins, ranking and embedding losses, studied on their cases
+    ("multi_margin_loss", {}, "grad_bound", 0.5),
+    ("multi_margin_loss", {"p": 2}, "smooth", False),
+    ("multi_margin_loss", {}, "proper", True),
+    ("multiclass_hinge_loss", {}, "grad_bound", 1.0),
+    ("multiclass_hinge_loss", {}, "convex", False),
+    ("multilabel_margin_loss", {}, "grad_bound", 2.0),
+    ("margin_ranking_loss", {}, "convex", False),
+    ("margin_ranking_loss", {}, "grad_bound", 1.0),
+    ("margin_ranking_loss", {}, "minimiser", "mean"),
+    ("hinge_embedding_loss", {}, "smooth", True),
+    ("cosine_embedding_loss", {}, "convex", True),
+    ("cosine_embedding_loss", {}, "grad_bound", 2.0),
+    ("triplet_margin_loss", {}, "grad_bound", 2.0),
+    ("triplet_margin_loss", {"p": 1.0}, "grad_bound", 5.0),
+    ("triplet_margin_loss", {}, "proper", False),
+    ("contrastive_loss", {}, "convex", True),
+    ("contrastive_loss", {"margin": 0.0}, "grad_lipschitz", 1.0),
+    ("info_nce_loss", {}, "convex", True),
+    ("ntxent_loss", {}, "grad_bound", 10.0),
+    ("cosface_loss", {}, "grad_lipschitz", 1024.0),
+    ("cosface_loss", {}, "grad_bound", 64.0),
+    ("cosface_loss", {}, "convex", False),
+    ("arcface_loss", {}, "smooth", True),
 ]
 # the check that covers each field (link is checked through the minimiser)
 CHECK_OF = {**{p: p for p in CHECKS}, "link": "minimiser", "offset": "minimiser"}

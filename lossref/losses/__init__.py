@@ -22,6 +22,28 @@ from lossref.losses.binary import (  # isort: skip
     multilabel_soft_margin_loss,
     soft_margin_loss,
 )
+from lossref.losses.hinge import (  # isort: skip
+    hinge_loss,
+    multi_margin_loss,
+    multiclass_hinge_loss,
+    multilabel_margin_loss,
+    perceptron_loss,
+    squared_hinge_loss,
+)
+from lossref.losses.embedding import (  # isort: skip
+    contrastive_loss,
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
+from lossref.losses.angular import (  # isort: skip
+    arcface_loss,
+    cosface_loss,
+    info_nce_loss,
+    ntxent_loss,
+)
 from lossref.losses.divergence import js_divergence, kl_div
 from lossref.losses.likelihood import gaussian_nll_loss, poisson_nll_loss
 from lossref.losses.regression import huber_loss, l1_loss, mse_loss, smooth_l1_loss
@@ -50,6 +72,22 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "soft_margin_loss",
     "multilabel_soft_margin_loss",
+    "hinge_loss",
+    "squared_hinge_loss",
+    "perceptron_loss",
+    "multi_margin_loss",
+    "multiclass_hinge_loss",
+    "multilabel_margin_loss",
+    "margin_ranking_loss",
+    "hinge_embedding_loss",
+    "cosine_embedding_loss",
+    "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
+    "contrastive_loss",
+    "info_nce_loss",
+    "ntxent_loss",
+    "cosface_loss",
+    "arcface_loss",
     "kl_div",
     "js_divergence",
     "mse_loss",

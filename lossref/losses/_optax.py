@@ -114,3 +114,54 @@ def kl_divergence(fn, input, target, reduction="mean", log_target=False) -> Any:
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)
     return reduce(loss, reduction)
+
+
+def ntxent(fn, embeddings, labels, temperature=0.07) -> Any:
+    """``optax.losses.ntxent(embeddings, labels, temperature)``: already a scalar, the mean
+    over positive pairs. optax squares the entries for the norms, which overflows beyond
+    about 1e154 (float64) and makes every cosine 0 or nan: such a case is not compared."""
+    if np.max(np.abs(embeddings)) > 1e150:
+        return None
+    return np.asarray(fn(embeddings, labels, temperature=temperature))
+
+
+def hinge(fn, input, target, margin=1.0, reduction="mean") -> Any:
+    """``optax.losses.hinge_loss`` has margin 1; for a margin ``m > 0``,
+    ``max(0, m - y x) = m max(0, 1 - y (x / m))``; margin 0 is optax's ``perceptron_loss``."""
+    import optax
+
+    if margin == 0:
+        return reduce(np.asarray(optax.losses.perceptron_loss(input, target)), reduction)
+    return reduce(margin * np.asarray(fn(input / margin, target)), reduction)
+
+
+def perceptron(fn, input, target, reduction="mean") -> Any:
+    """``optax.losses.perceptron_loss(predictor_outputs, targets)``: ``max(0, -y x)``."""
+    return reduce(np.asarray(fn(input, target)), reduction)
+
+
+def multiclass_hinge(fn, input, target, margin=1.0, reduction="mean") -> Any:
+    """``optax.losses.multiclass_hinge_loss(scores, labels)`` computes
+    ``max_j (x_j + 1 - [j = y]) - x_y``, the Crammer–Singer hinge at margin 1; a margin
+    ``m > 0`` is ``m`` times the loss of ``x / m``; margin 0 is optax's
+    ``multiclass_perceptron_loss``."""
+    import optax
+
+    if margin == 0:
+        return reduce(np.asarray(optax.losses.multiclass_perceptron_loss(input, target)),
+                      reduction)
+    return reduce(margin * np.asarray(fn(input / margin, target)), reduction)
+
+
+def triplet_margin(fn, anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False,
+                   reduction="mean") -> Any:
+    """``optax.losses.triplet_margin_loss(anchors, positives, negatives, norm_degree,
+    margin, eps)`` computes ``(sum (a - p)^deg + eps)^(1/deg)``: eps inside the sum, where
+    torch adds it to the difference, and no absolute value (an odd degree is no norm).
+    The two agree only with ``eps = 0`` and an even degree, without ``swap`` (optax has
+    none); other cases return None."""
+    if eps != 0 or swap or p not in (2.0, 4.0):
+        return None
+    anchor, positive, negative = np.broadcast_arrays(anchor, positive, negative)
+    loss = np.asarray(fn(anchor, positive, negative, norm_degree=p, margin=margin, eps=0.0))
+    return reduce(loss, reduction)
