@@ -76,14 +76,22 @@ def test_broadcast_warning_where_torch_warns(rec, case):
                                                               **case.kwargs)[1][0]
 
 
-def _rejects_other_shapes(rec) -> bool:
+def _target_position(rec) -> int | None:
+    """The first argument that is not a prediction (``margin_ranking_loss``'s third); None
+    when every argument is one (the triplet losses, InfoNCE)."""
+    n_args = len(next(iter(rec.cases(np.float64))).args)
+    return next((i for i in range(n_args) if i not in rec.wrt), None)
+
+
+def _rejects_other_shapes(rec, position: int) -> bool:
     """True when the loss raises for a target of another shape (the binary
     cross-entropies, as torch; the multi-label soft margin, where torch broadcasts)."""
     case = next(iter(rec.cases(np.float64)))
-    input, target = case.args[:2]
+    args = list(case.args)
+    args[position] = args[position][..., None]
     kwargs = {k: v for k, v in case.kwargs.items() if k not in ("weight", "pos_weight")}
     try:
-        rec.numpy(input, target[..., None], **kwargs)
+        rec.numpy(*args, **kwargs)
     except ValueError as error:
         return "shape" in str(error)
     return False
@@ -93,9 +101,14 @@ def test_every_warning_loss_has_a_broadcasting_case():
     """Guard: the test above sees at least one broadcasting case per loss that accepts
     a target of another shape; a loss that refuses one says so with a ValueError."""
     for rec in LOSSES.values():
-        shapes = [(c.args[0].shape, c.args[1].shape) for c in rec.cases(np.float64)]
+        position = _target_position(rec)
+        if position is None:
+            continue
+        shapes = [(c.args[rec.wrt[0]].shape, c.args[position].shape)
+                  for c in rec.cases(np.float64)]
         if not any(a != b for a, b in shapes):
-            assert _rejects_other_shapes(rec), f"{rec.name} has no case where shapes differ"
+            assert _rejects_other_shapes(rec, position), \
+                f"{rec.name} has no case where shapes differ"
 
 
 def test_warning_points_at_the_callers_line():
