@@ -504,17 +504,26 @@ class MpReference:
         value: ``value(*unit, **options)`` for one output element, with ``reduction="none"``
             semantics: ``unit`` is one element of each broadcast argument (an ``mpf``) for
             an element-wise loss, ``(row, target)`` (a list of ``mpf`` and an int) for a
-            classification loss. ``options`` are the loss's keyword arguments, defaults
-            filled in. Returns the true value, or ``(value, scale)`` where the loss is a
-            difference of larger terms and ``scale`` is the largest of them.
+            classification loss, or what :attr:`units` makes. ``options`` are the loss's
+            keyword arguments, defaults filled in. Returns the true value, or
+            ``(value, scale)`` where the loss is a difference of larger terms and
+            ``scale`` is the largest of them.
         options: the keyword-argument sets to report, one accuracy entry each.
         inputs: ``inputs(dtype, options)`` returns a list of argument tuples (NumPy arrays
             of ``dtype``); None means the default inputs of the loss's task.
+        units: ``units(args) -> (units, labels)``, the reference's arguments for each
+            output element of ``loss(*args)`` and a description of each, where the
+            default split (one element of each broadcast argument, or one row and its
+            class index for a classification loss) does not fit: one example of vectors
+            (an embedding loss), a row with its list of target classes
+            (``multilabel_margin_loss``), a whole batch (InfoNCE's row ``i`` depends on
+            every key; NT-Xent returns one number). None means the default split.
     """
 
     value: Callable[..., Any]
     options: tuple[dict[str, Any], ...] = ({},)
     inputs: Callable[[Any, dict[str, Any]], list[tuple]] | None = None
+    units: Callable[[tuple], tuple[list[tuple], list[str]]] | None = None
 
 
 # Rows whose logit differences are exact in both dtypes (see tests/test_loss_accuracy.py):
@@ -553,6 +562,12 @@ def classification_inputs(dtype: Any, options: dict[str, Any]) -> list[tuple]:
     """Each row of :data:`CLASSIFICATION_ROWS` as a batch of one, ``(1, C)`` and ``(1,)``."""
     return [(_cast([_clip_to(dtype, row)], dtype), np.array([target]))
             for row, target in CLASSIFICATION_ROWS]
+
+
+def multiclass_inputs(dtype: Any, options: dict[str, Any]) -> list[tuple]:
+    """:func:`classification_inputs` without the rows of one class (a loss that compares
+    the target with the best other class needs two)."""
+    return [(x, y) for x, y in classification_inputs(dtype, options) if x.shape[1] > 1]
 
 
 def log_probability_inputs(dtype: Any, options: dict[str, Any]) -> list[tuple]:
@@ -628,6 +643,169 @@ def divergence_inputs(dtype: Any, options: dict[str, Any]) -> list[tuple]:
         with np.errstate(divide="ignore"):
             t = np.log(np.maximum(t, np.finfo(dtype).smallest_subnormal)).astype(dtype)
     return [(x, t)]
+
+
+# Scores near the hinge, on either side and at it, as for pm1_inputs, and exact differences
+# that cancel: x1 = x2 (large, or 1e300 apart), x1 - x2 one ulp from the margin.
+RANKING_PAIRS = ((1e300, 1e300), (1e300, -1e300), (-1e300, 1e300), (1e300, 1e300 * (1 - 2**-52)),
+                 (1e8 + 0.5, 1e8), (1.0, 1.0 - 2**-53), (1.5, 1.0), (0.5 + 2**-53, 0.0),
+                 (0.3, -0.2), (0.75, 0.25), (1e-300, -1e-300), (0.0, 0.0), (2.5, 3.0),
+                 (1e16, 1e16 + 2.0), (-5.0, 1e-8))
+DISTANCES = (0.0, 5e-324, 1e-300, 1e-8, 0.25, 0.5, 1 - 2**-53, 1.0, 1 + 2**-52, 2.0, 1e8, 1e300)
+
+
+def ranking_inputs(dtype: Any, options: dict[str, Any]) -> list[tuple]:
+    """:data:`RANKING_PAIRS` (±1e300 as ±1e38 in float32) against the labels -1 and 1."""
+    pairs = [_clip_to(dtype, pair) for pair in RANKING_PAIRS for _ in (0, 1)]
+    y = _cast([s for _ in RANKING_PAIRS for s in (-1.0, 1.0)], dtype)
+    return [(_cast([p[0] for p in pairs], dtype), _cast([p[1] for p in pairs], dtype), y)]
+
+
+def distance_inputs(dtype: Any, options: dict[str, Any]) -> list[tuple]:
+    """Distances 0, subnormal, tiny, around the margins 0.5 and 1, huge, against -1, 1."""
+    return [_grid(DISTANCES, (-1.0, 1.0), dtype)]
+
+
+def _near_one(dtype: Any) -> float:
+    """The largest cosine below 1 that ``dtype`` holds at 1 - 1e-14 or nearer to 1."""
+    return 1 - 1e-14 if np.dtype(dtype) == np.float64 else 1 - 2.0**-24
+
+
+# Rows of cosines: the target at +1 against -1 (with scale 64 the loss is e^-100 or less),
+# just below 1 (ArcFace's sin(theta) = sqrt(1 - c^2) cancels there), at -1, ties, +-1
+# elsewhere, one class, many classes.
+def _cosine_rows(dtype: Any) -> list[tuple[list[float], int]]:
+    one = _near_one(dtype)
+    return [([1.0, -1.0, -1.0], 0), ([one, -1.0, -1.0], 0), ([1.0] + [-1.0] * 9, 0),
+            ([1.0, 1.0, 0.2], 0), ([one, 1.0, 0.2], 0), ([1.0, one, -1.0], 1),
+            ([-1.0, 1.0, 1.0], 0), ([-one, 1.0, -1.0], 0), ([0.3, 1.0, -1.0], 1),
+            ([0.4, 0.4, 0.4], 2), ([0.0, 0.5, -0.5], 0), ([-0.2, 0.9, 0.9], 1),
+            ([0.875, -0.25, 0.5, -1.0], 0), ([0.5, 0.5], 1), ([0.3], 0), ([-1.0], 0),
+            ([1e-300, -1e-300, 0.0], 0)]
+
+
+def cosine_inputs(dtype: Any, options: dict[str, Any]) -> list[tuple]:
+    """Rows of cosines in [-1, 1] (CosFace, ArcFace), each a batch of one."""
+    return [(_cast([row], dtype), np.array([target])) for row, target in _cosine_rows(dtype)]
+
+
+def arcface_inputs(dtype: Any, options: dict[str, Any]) -> list[tuple]:
+    """:func:`cosine_inputs`, and target cosines at ArcFace's threshold ``cos(pi - m)``
+    (the official float64 constant, rounded to ``dtype``) and one ulp either side, at
+    ``-cos(m)`` (where ``theta + m = pi``) and at ``sin(m)`` (where the target logit
+    ``cos(theta + m)`` crosses 0)."""
+    margin = options.get("margin", 0.5)
+    threshold = np.asarray(math.cos(math.pi - margin)).astype(dtype)
+    targets = [threshold, np.nextafter(threshold, np.asarray(1, dtype)),
+               np.nextafter(threshold, np.asarray(-1, dtype)), -math.cos(margin),
+               math.sin(margin)]
+    rows = [([float(t), 0.1, -0.3], 0) for t in targets]
+    return cosine_inputs(dtype, options) + [(_cast([row], dtype), np.array([target]))
+                                            for row, target in rows]
+
+
+# (scores, target list) rows for multilabel_margin_loss: the classes listed before the
+# first -1 are the targets; ties at 1e300 (torch's (1 - x_j) + x_i loses the 1 there).
+MULTILABEL_ROWS: tuple[tuple[tuple[float, ...], tuple[int, ...]], ...] = (
+    ((1e300, 1e300, -1e300), (0, -1, 0)), ((-1e300, -1e300, 0.0), (1, -1, 1)),
+    ((0.0, -69.0), (0, -1)), ((0.5, -36.25, -37.75), (1, -1, 0)), ((5.0, 5.0), (0, 1)),
+    ((1.0, 1.0, 1.0), (2, 0, -1)), ((2.5, -1.25, 0.75, 3.0), (3, 0, -1, 1)),
+    ((-1e300, 0.0, 1.0), (0, -1, -1)), ((1.7e308, 0.0), (1, -1)),
+    ((0.0, 0.0, -700.0), (0, 1, -1)), ((-0.125, 4.0, -7.5, 1.5, 0.25), (2, 4, -1, 0, 0)),
+    ((1e300, -1e300, 0.0), (1, -1, 2)), ((3.25,), (0,)), ((0.0, 1.0 - 2**-53), (1, -1)),
+)
+
+
+def multilabel_inputs(dtype: Any, options: dict[str, Any]) -> list[tuple]:
+    """Each row of :data:`MULTILABEL_ROWS` as a batch of one, ``(1, C)`` and ``(1, C)``."""
+    return [(_cast([_clip_to(dtype, row)], dtype), np.array([t]))
+            for row, t in MULTILABEL_ROWS]
+
+
+def _magnitudes(dtype: Any) -> tuple[float, float, float]:
+    """``(big, huge, tiny)`` norms: ``big`` squares without overflow (1e150, 1e18 in
+    float32), ``huge`` does not (1e200, 1e25), ``tiny`` squares to below the smallest
+    subnormal (1e-200, 1e-30)."""
+    if np.dtype(dtype) == np.float64:
+        return 1e150, 1e200, 1e-200
+    return 1e18, 1e25, 1e-30
+
+
+def _ulps_from(x: float, steps: int, dtype: Any) -> float:
+    """``x`` moved ``steps`` ulps up in ``dtype``."""
+    v = np.asarray(x, dtype)
+    for _ in range(steps):
+        v = np.nextafter(v, np.asarray(np.inf, dtype))
+    return float(v)
+
+
+def pair_inputs(dtype: Any, options: dict[str, Any]) -> list[tuple]:
+    """Pairs of vectors ``(x1, x2)`` with labels ±1 (cosine embedding, contrastive):
+    parallel, at angles 1e-8 and 1e-4, nearly orthogonal (a dot product that cancels),
+    opposite, zero, at norms near 1e-6 (where torch's 1e-12 in the cosine matters),
+    nearly equal large vectors, tiny, big and huge norms (see :func:`_magnitudes`).
+    torch's cosine multiplies the two squared norms before its square root: the product
+    overflows, and the cosine becomes 0, once ``|x1| |x2|`` exceeds 1.3e154 (1.8e19 in
+    float32), so the big pairs and the nearly equal ones at 1e10 in float32 go wrong."""
+    big, huge, tiny = _magnitudes(dtype)
+    e = _ulps_from(1e10, 1, dtype)
+    pairs = [([3.0, 4.0], [6.0, 8.0]), ([1e6, 0.0], [1e6, 1e-2]), ([1.0, 0.0], [1.0, 1e-4]),
+             ([1.0, 1.0], [1.0, -1.0 + 2**-52]), ([1.0, 2.0], [-1.0, -2.0]),
+             ([0.0, 0.0], [0.0, 0.0]), ([0.0, 0.0], [1.0, 1.0]), ([1e-6, 0.0], [1e-6, 1e-6]),
+             ([1e10, 1e10], [e, 1e10]), ([0.0, 0.0], [0.3, 0.4]), ([0.0, 0.0], [0.6, 0.8]),
+             ([0.5, -1.25], [2.0, 0.75]), ([tiny, tiny], [tiny, 0.0]),
+             ([big, big], [big, 0.0]), ([big, 0.0], [0.0, big]), ([huge, 0.0], [huge, huge])]
+    x1 = _cast([p[0] for p in pairs for _ in (0, 1)], dtype)
+    x2 = _cast([p[1] for p in pairs for _ in (0, 1)], dtype)
+    y = _cast([s for _ in pairs for s in (1.0, -1.0)], dtype)
+    return [(x1, x2, y)]
+
+
+def triplet_inputs(dtype: Any, options: dict[str, Any]) -> list[tuple]:
+    """Triplets ``(anchor, positive, negative)``: ordinary ones, a negative nearer the
+    positive than the anchor (``swap``), a hinge that cancels to about 0, nearly equal
+    large vectors (differences of a few ulps, comparable to torch's eps 1e-6 in
+    float64), zero, tiny, big and huge norms."""
+    big, huge, tiny = _magnitudes(dtype)
+    e1, e3 = _ulps_from(1e10, 1, dtype), _ulps_from(1e10, 3, dtype)
+    triplets = [([0.0, 0.0], [3.0, 4.0], [1.0, 0.0]), ([0.0, 0.0], [1.0, 0.0], [1.5, 0.0]),
+                ([0.0, 0.0], [1.0, 0.0], [2.0, 2**-40]), ([0.5, -1.25], [2.0, 0.75], [-1.0, 3.0]),
+                ([1e10, 1e10], [e1, 1e10], [1e10, e3]), ([1e10, 1e10], [e3, 1e10], [1e10, e1]),
+                ([0.0, 0.0], [0.0, 0.0], [0.0, 0.0]), ([tiny, 0.0], [0.0, tiny], [0.0, 0.0]),
+                ([big, 0.0], [0.0, big], [big, big]), ([big, 0.0], [0.0, big], [-big, 0.0]),
+                ([huge, 0.0], [0.0, huge], [huge, huge])]
+    return [tuple(_cast([t[k] for t in triplets], dtype) for k in range(3))]
+
+
+def batch_inputs(dtype: Any, options: dict[str, Any]) -> list[tuple]:
+    """Query and key matrices for InfoNCE: orthonormal, opposite (a loss near e^-28 at
+    temperature 0.07), nearly parallel keys (angle 1e-8), rows at and below the norm
+    floor 1e-12, zero rows, huge (1e300, 1e37 in float32) and tiny (1e-300, 1e-30) rows."""
+    big, tiny = (1e300, 1e-300) if np.dtype(dtype) == np.float64 else (1e37, 1e-30)
+    eye = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    q = [[3.0, 4.0], [1.0, -2.0], [-0.5, 0.25]]
+    sets = [(eye, eye), ([[1.0, 0.0], [-1.0, 0.0]], [[1.0, 0.0], [-1.0, 0.0]]),
+            ([[1.0, 0.0], [1.0, 1e-8]], [[1.0, 0.0], [1.0, 1e-8]]),
+            ([[1e-12, 0.0], [3e-13, -2e-13], [0.0, 0.0]], q),
+            (q, [[0.0, 0.0], [1e-12, 0.0], [1.0, 1.0]]),
+            ([[big * v for v in r] for r in q], q), (q, [[big * v for v in r] for r in q]),
+            ([[tiny * v for v in r] for r in q], q)]
+    return [(_cast(a, dtype), _cast(b, dtype)) for a, b in sets]
+
+
+def group_inputs(dtype: Any, options: dict[str, Any]) -> list[tuple]:
+    """Embeddings and integer labels for NT-Xent (one loss per batch): nearly parallel
+    positives with opposite negatives (a tiny loss), groups of three and singletons, one
+    group (no negatives), zero and tiny rows (optax's floor), huge and tiny rows."""
+    big, tiny = (1e300, 1e-300) if np.dtype(dtype) == np.float64 else (1e37, 1e-30)
+    x = [[0.5, -1.25, 2.0], [1.0, 0.25, -0.75], [0.0, 3.0, 1.0], [-2.0, 0.5, 0.5],
+         [1.5, 1.5, -1.0], [0.25, -0.5, 4.0]]
+    sets = [([[1.0, 0.0], [1.0, 1e-8], [-1.0, 0.0], [-1.0, -1e-8]], [0, 0, 1, 1]),
+            (x, [3, 1, 3, 3, 7, 1]), (x, [5, 5, 5, 5, 5, 5]), (x, [0, 1, 2, 3, 4, 0]),
+            ([[0.0, 0.0], [1e-9, 0.0], [1.0, 0.0], [0.0, 1.0]], [0, 0, 1, 1]),
+            ([[big * v for v in r] for r in x], [0, 0, 1, 1, 2, 2]),
+            ([[tiny * v for v in r] for r in x], [0, 0, 1, 1, 2, 2])]
+    return [(_cast(a, dtype), np.array(labels)) for a, labels in sets]
 
 
 TASK_INPUTS = {"classification": classification_inputs, "regression": regression_inputs,
@@ -753,6 +931,214 @@ def _mp_js(x, t, *, log_target=False, **_):
     return mpmath.fsum(terms), max([abs(v) for v in terms] + [mpmath.mpf(0)])
 
 
+# Differences of inputs are formed first: at 50 digits 1 - 1e300 + 1e300 is 0, as in floats.
+
+
+def _mp_hinge(x, y, *, margin=1.0, **_):
+    return max(mpmath.mpf(0), mpmath.mpf(margin) - y * x)
+
+
+def _mp_squared_hinge(x, y, *, margin=1.0, **_):
+    return _mp_hinge(x, y, margin=margin) ** 2
+
+
+def _mp_perceptron(x, y, **_):
+    return _mp_hinge(x, y, margin=0.0)
+
+
+def _mp_margin_ranking(x1, x2, y, *, margin=0.0, **_):
+    """``max(0, margin - y (x1 - x2))``, a difference of ``margin`` and ``y (x1 - x2)``."""
+    d, m = x1 - x2, mpmath.mpf(margin)
+    return max(mpmath.mpf(0), m - y * d), max(abs(d), m)
+
+
+def _mp_hinge_embedding(x, y, *, margin=1.0, **_):
+    return x if y == 1 else max(mpmath.mpf(0), mpmath.mpf(margin) - x)
+
+
+def _mp_multi_margin(row, target, *, p=1, margin=1.0, **_):
+    """torch's ``sum_{j != y} max(0, margin + x_j - x_y)^p / C`` (no weight)."""
+    m = mpmath.mpf(margin)
+    terms = [max(mpmath.mpf(0), m + (x - row[target])) ** p
+             for j, x in enumerate(row) if j != target]
+    return mpmath.fsum(terms) / len(row)
+
+
+def _mp_multiclass_hinge(row, target, *, margin=1.0, **_):
+    best = max(x - row[target] for j, x in enumerate(row) if j != target)
+    return max(mpmath.mpf(0), mpmath.mpf(margin) + best)
+
+
+def _mp_multilabel_margin(row, listed, **_):
+    """torch's ``sum_{j listed} sum_{i not listed} max(0, 1 - (x_j - x_i)) / C``."""
+    terms = [max(mpmath.mpf(0), 1 - (row[j] - row[i]))
+             for j in listed for i in range(len(row)) if i not in listed]
+    return mpmath.fsum(terms) / len(row)
+
+
+def _mp_cosface(row, target, *, scale=64.0, margin=0.35, **_):
+    s = mpmath.mpf(scale)
+    logits = [s * (c - mpmath.mpf(margin)) if j == target else s * c for j, c in enumerate(row)]
+    return _mp_cross_entropy(logits, target)
+
+
+def _mp_arcface(row, target, dtype, *, scale=64.0, margin=0.5, easy_margin=False, **_):
+    """insightface's ArcFace: ``cos(theta + m) = c cos m - sqrt(1 - c^2) sin m`` where
+    ``c > th``, else ``c - m sin m`` (``c`` with ``easy_margin``, whose ``th`` is 0). The
+    official ``th = math.cos(math.pi - m)`` is a float64 constant that torch (and NumPy)
+    compare with the cosines in their dtype: rounded to ``dtype`` here, since the loss
+    jumps there and one ulp of threshold decides the branch."""
+    c, m = row[target], mpmath.mpf(margin)
+    th = 0 if easy_margin else mpmath.mpf(float(np.asarray(math.cos(math.pi - margin), dtype)))
+    if c > th:
+        psi = c * mpmath.cos(m) - mpmath.sqrt((1 - c) * (1 + c)) * mpmath.sin(m)
+    else:
+        psi = c if easy_margin else c - m * mpmath.sin(m)
+    s = mpmath.mpf(scale)
+    return _mp_cross_entropy([s * psi if j == target else s * x for j, x in enumerate(row)],
+                             target)
+
+
+def _mp_cosine_embedding(x1, x2, y, *, margin=0.0, **_):
+    """torch: ``cos = <x1, x2> / sqrt((|x1|^2 + e)(|x2|^2 + e))``, ``e`` the C++ float
+    1e-12; ``1 - cos`` (scale 1) for ``y = 1``, ``max(0, cos - margin)`` for ``y = -1``
+    (scale: the larger of ``|margin|`` and ``sum |x1_i x2_i|`` over the denominator)."""
+    e = mpmath.mpf(float(np.float32(1e-12)))
+    den = mpmath.sqrt((mpmath.fsum(a * a for a in x1) + e) * (mpmath.fsum(b * b for b in x2) + e))
+    cos = mpmath.fsum(a * b for a, b in zip(x1, x2)) / den
+    if y == 1:
+        return 1 - cos, mpmath.mpf(1)
+    m = mpmath.mpf(margin)
+    return (max(mpmath.mpf(0), cos - m),
+            max(abs(m), mpmath.fsum(abs(a * b) for a, b in zip(x1, x2)) / den))
+
+
+def _mp_distance(x, y, p, eps):
+    """torch's ``pairwise_distance``: ``||x - y + eps||_p``."""
+    v = [abs((a - b) + eps) for a, b in zip(x, y)]
+    if p == math.inf:
+        return max(v)
+    if p == 2:
+        return mpmath.sqrt(mpmath.fsum(t * t for t in v))
+    return mpmath.fsum(t ** p for t in v) ** (1 / mpmath.mpf(p))
+
+
+def _mp_triplet(anchor, positive, negative, *, margin=1.0, p=2.0, eps=1e-6, swap=False, **_):
+    """``max(0, margin + d(a, p) - d(a, n))``, ``d(a, n)`` replaced by ``min(d(a, n),
+    d(p, n))`` with ``swap``; a difference of ``margin`` and the two distances."""
+    eps = mpmath.mpf(eps)
+    d_ap, d_an = _mp_distance(anchor, positive, p, eps), _mp_distance(anchor, negative, p, eps)
+    if swap:
+        d_an = min(d_an, _mp_distance(positive, negative, p, eps))
+    m = mpmath.mpf(margin)
+    return max(mpmath.mpf(0), m + d_ap - d_an), max(m, d_ap, d_an)
+
+
+def _mp_triplet_pairwise(anchor, positive, negative, *, margin=1.0, swap=False, **_):
+    """``triplet_margin_with_distance_loss`` with its default distance, torch's
+    ``pairwise_distance`` (p = 2, eps = 1e-6)."""
+    return _mp_triplet(anchor, positive, negative, margin=margin, swap=swap)
+
+
+def _mp_contrastive(x1, x2, y, *, margin=1.0, **_):
+    """``d^2 / 2`` for ``y = 1``, ``max(0, margin - d)^2 / 2`` (scale ``max(margin,
+    d)^2 / 2``) for ``y = -1``."""
+    squared = mpmath.fsum((a - b) ** 2 for a, b in zip(x1, x2))
+    if y == 1:
+        return squared / 2
+    m, d = mpmath.mpf(margin), mpmath.sqrt(squared)
+    return max(mpmath.mpf(0), m - d) ** 2 / 2, max(m, d) ** 2 / 2
+
+
+def _mp_unit(v, floor):
+    """``v / max(|v|, floor)``."""
+    d = max(mpmath.sqrt(mpmath.fsum(x * x for x in v)), floor)
+    return [x / d for x in v]
+
+
+def _mp_cosines(rows, columns, floor, temperature):
+    u, w = [_mp_unit(r, floor) for r in rows], [_mp_unit(c, floor) for c in columns]
+    tau = mpmath.mpf(temperature)
+    return [[mpmath.fsum(a * b for a, b in zip(x, y)) / tau for y in w] for x in u]
+
+
+def _mp_info_nce(query, key, i, *, temperature=0.07, **_):
+    """Row ``i``: the cross-entropy of ``cos(q_i, k_j) / temperature`` with target ``i``,
+    unit vectors as ``F.normalize``, ``x / max(|x|, 1e-12)``."""
+    (logits,) = _mp_cosines([query[i]], key, mpmath.mpf(1e-12), temperature)
+    return _mp_cross_entropy(logits, i)
+
+
+def _mp_ntxent(x, labels, dtype, *, temperature=0.07, **_):
+    """optax's labelled NT-Xent: the mean over ordered pairs ``i != j`` of equal labels of
+    ``log(1 + sum_{k: y_k != y_i} exp(s_ik - s_ij))``, ``s = cos / temperature``, unit
+    vectors ``x / sqrt(max(|x|^2, eps))`` with ``eps`` the dtype's machine epsilon."""
+    floor = mpmath.sqrt(mpmath.mpf(float(np.finfo(dtype).eps)))
+    s = _mp_cosines(x, x, floor, temperature)
+    n = len(x)
+    losses = [mpmath.log1p(mpmath.fsum(mpmath.exp(s[i][k] - s[i][j]) for k in range(n)
+                                       if labels[k] != labels[i]))
+              for i in range(n) for j in range(n) if j != i and labels[j] == labels[i]]
+    return mpmath.fsum(losses) / len(losses)
+
+
+def _mpf_list(values: Any) -> list[Any]:
+    return [mpmath.mpf(float(v)) for v in values]
+
+
+def _text(values: Any) -> str:
+    return f"[{', '.join(str(v) for v in values)}]"
+
+
+def _matrix(x: np.ndarray) -> str:
+    return f"[{', '.join(_text(r) for r in x)}]"
+
+
+def _example_units(args: tuple) -> tuple[list[tuple], list[str]]:
+    """One unit per example of an embedding loss: a list of ``mpf`` for each (N, D)
+    argument's row, an ``mpf`` for each (N,) argument's entry."""
+    units, labels = [], []
+    for i in range(len(args[0])):
+        units.append(tuple(_mpf_list(a[i]) if a.ndim == 2 else mpmath.mpf(float(a[i]))
+                           for a in args))
+        labels.append(", ".join(_text(a[i]) if a.ndim == 2 else str(a[i]) for a in args))
+    return units, labels
+
+
+def _listed_units(args: tuple) -> tuple[list[tuple], list[str]]:
+    """``(row, listed classes)`` per row: the classes before the target row's first -1."""
+    units, labels = [], []
+    for row, t in zip(*args):
+        t = list(t)
+        listed = tuple(int(c) for c in (t[:t.index(-1)] if -1 in t else t))
+        units.append((_mpf_list(row), listed))
+        labels.append(f"row {_text(row)}, target {_text(t)}")
+    return units, labels
+
+
+def _dtype_row_units(args: tuple) -> tuple[list[tuple], list[str]]:
+    """``(row, target, dtype)`` per row (ArcFace's threshold is rounded to the dtype)."""
+    x, y = args
+    return ([(_mpf_list(row), int(t), x.dtype) for row, t in zip(x, y)],
+            [f"row {_text(row)}, target {int(t)}" for row, t in zip(x, y)])
+
+
+def _batch_row_units(args: tuple) -> tuple[list[tuple], list[str]]:
+    """InfoNCE: ``(queries, keys, i)`` for row ``i``, which depends on every key."""
+    q, k = args
+    queries, keys = [_mpf_list(r) for r in q], [_mpf_list(r) for r in k]
+    return ([(queries, keys, i) for i in range(len(q))],
+            [f"row {i} of query {_matrix(q)}, key {_matrix(k)}"
+             for i in range(len(q))])
+
+
+def _batch_units(args: tuple) -> tuple[list[tuple], list[str]]:
+    """NT-Xent: one unit, ``(embeddings, labels, dtype)``, for its one number."""
+    x, labels = args
+    return ([([_mpf_list(r) for r in x], [int(v) for v in labels], x.dtype)],
+            [f"embeddings {_matrix(x)}, labels {[int(v) for v in labels]}"])
+
+
 MP_REFERENCES: dict[str, MpReference] = {
     "cross_entropy": MpReference(_mp_cross_entropy, ({}, {"label_smoothing": 0.1})),
     "nll_loss": MpReference(_mp_nll, inputs=log_probability_inputs),
@@ -775,6 +1161,36 @@ MP_REFERENCES: dict[str, MpReference] = {
                           inputs=divergence_inputs),
     "js_divergence": MpReference(_mp_js, ({}, {"log_target": True}),
                                  inputs=divergence_inputs),
+    "hinge_loss": MpReference(_mp_hinge, ({}, {"margin": 0.5}, {"margin": 2.0}),
+                              inputs=pm1_inputs),
+    "squared_hinge_loss": MpReference(_mp_squared_hinge, ({}, {"margin": 0.5}, {"margin": 2.0}),
+                                      inputs=pm1_inputs),
+    "perceptron_loss": MpReference(_mp_perceptron, inputs=pm1_inputs),
+    "margin_ranking_loss": MpReference(_mp_margin_ranking, ({}, {"margin": 0.5}),
+                                       inputs=ranking_inputs),
+    "hinge_embedding_loss": MpReference(_mp_hinge_embedding, ({}, {"margin": 0.5}),
+                                        inputs=distance_inputs),
+    "multi_margin_loss": MpReference(_mp_multi_margin, ({}, {"p": 2})),
+    "multiclass_hinge_loss": MpReference(_mp_multiclass_hinge, ({}, {"margin": 0.5}),
+                                         inputs=multiclass_inputs),
+    "multilabel_margin_loss": MpReference(_mp_multilabel_margin, inputs=multilabel_inputs,
+                                          units=_listed_units),
+    "cosface_loss": MpReference(_mp_cosface, ({}, {"margin": 0.0}, {"scale": 16.0, "margin": 1.0}),
+                                inputs=cosine_inputs),
+    "arcface_loss": MpReference(_mp_arcface, ({}, {"easy_margin": True}, {"margin": 1.2}),
+                                inputs=arcface_inputs, units=_dtype_row_units),
+    "cosine_embedding_loss": MpReference(_mp_cosine_embedding, ({}, {"margin": 0.5}),
+                                         inputs=pair_inputs, units=_example_units),
+    "triplet_margin_loss": MpReference(_mp_triplet, ({}, {"p": 1.0}, {"swap": True}),
+                                       inputs=triplet_inputs, units=_example_units),
+    "triplet_margin_with_distance_loss": MpReference(
+        _mp_triplet_pairwise, ({}, {"swap": True}), inputs=triplet_inputs, units=_example_units),
+    "contrastive_loss": MpReference(_mp_contrastive, ({}, {"margin": 2.0}), inputs=pair_inputs,
+                                    units=_example_units),
+    "info_nce_loss": MpReference(_mp_info_nce, ({}, {"temperature": 1.0}), inputs=batch_inputs,
+                                 units=_batch_row_units),
+    "ntxent_loss": MpReference(_mp_ntxent, ({}, {"temperature": 0.5}), inputs=group_inputs,
+                               units=_batch_units),
 }
 """The 50-digit reference of each loss, by name (see :class:`MpReference`)."""
 
@@ -878,6 +1294,9 @@ def accuracy(records: Iterable[Loss], dtypes: Sequence[Any] = (np.float64,),
         defaults = _defaults(rec.numpy)
         builtin = rec.builtin
         inputs = ref.inputs or TASK_INPUTS[rec.task]
+        # NT-Xent has no reduction (it returns one number): call it as it is
+        per_element = ({"reduction": "none"}
+                       if "reduction" in inspect.signature(rec.numpy).parameters else {})
         for options in ref.options:
             full = {k: v for k, v in {**defaults, **options}.items() if k != "reduction"}
             for dtype in dtypes:
@@ -886,10 +1305,11 @@ def accuracy(records: Iterable[Loss], dtypes: Sequence[Any] = (np.float64,),
                 labels: list[str] = []
                 with mpmath.workdps(DIGITS):
                     for args in inputs(dtype, options):
-                        units, names = _units(rec, args)
+                        units, names = (ref.units(args) if ref.units is not None
+                                        else _units(rec, args))
                         truths += _truths(ref, units, full, dtype)
                         labels += names
-                        kw = {**options, "reduction": "none"}
+                        kw = {**options, **per_element}
                         sides["numpy"].append(np.asarray(rec.numpy(*args, **kw), np.float64))
                         targs = [_tensor(a) for a in args]
                         with torch.no_grad():

@@ -403,3 +403,24 @@ def test_contrastive_random_against_the_loop(n, d, dtype, reduction, seed, margi
     grads = torch.autograd.grad(E.contrastive_loss_torch(*t, **kwargs).sum(), t[:2])
     for g, e in zip(E.contrastive_loss_grad(x1, x2, y, **kwargs), grads, strict=True):
         close(g, e, dtype, atol=RTOL[dtype] * max(1.0, float(e.abs().max())))
+
+
+@pytest.mark.parametrize("dtype, big", [(np.float64, 1e150), (np.float32, 1e18)])
+def test_cosine_of_large_vectors_is_right_where_torch_returns_0(dtype, big):
+    """torch computes sqrt(|x1|^2 |x2|^2): the product overflows beyond |x1| |x2| = 1.3e154
+    (float64) or 1.8e19 (float32) and its cosine becomes 0, a finite wrong loss. lossref
+    multiplies the square roots: cos((1, 1), (1, 0)) = 1/sqrt(2) at any scale."""
+    x1 = np.array([[big, big]], dtype)
+    x2 = np.array([[big, 0.0]], dtype)
+    y = np.array([-1.0], dtype)
+    expected = 1 / np.sqrt(2)
+    t = [torch.from_numpy(a) for a in (x1, x2, y)]
+    builtin = float(F.cosine_embedding_loss(*t, reduction="sum"))
+    assert builtin == 0.0  # torch's overflow, documented in _cosine_numpy
+    rtol = 8 * np.finfo(dtype).eps
+    np.testing.assert_allclose(E.cosine_embedding_loss.numpy(x1, x2, y, reduction="sum"),
+                               expected, rtol=rtol)
+    np.testing.assert_allclose(E.cosine_embedding_loss.torch(*t, reduction="sum").item(),
+                               expected, rtol=rtol)
+    g1, g2 = E.cosine_embedding_loss.grad(x1, x2, y, reduction="sum")
+    assert np.isfinite(g1).all() and np.isfinite(g2).all()

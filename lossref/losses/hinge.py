@@ -404,7 +404,8 @@ def multiclass_hinge_loss_numpy(input, target, *, margin=1.0, reduction="mean"):
     """
     x2, y, margin = _check_crammer_singer(input, target, margin, reduction, "numpy")
     best, _ = _best_other_numpy(x2, y)
-    z = (margin + best) - x2[np.arange(len(y)), y]
+    # the difference first: exact for tied scores of any size ((m + 1e300) - 1e300 = 0)
+    z = margin + (best - x2[np.arange(len(y)), y])
     return reduce(np.maximum(z, 0, out=z).reshape(np.shape(input)[:-1]), reduction)
 # --8<-- [end:multiclass_hinge_loss_numpy]
 
@@ -424,7 +425,7 @@ def multiclass_hinge_loss_grad(input, target, *, margin=1.0, reduction="mean"):
     x2, y, margin = _check_crammer_singer(input, target, margin, reduction, "numpy")
     rows = np.arange(len(y))
     best, others = _best_other_numpy(x2, y)
-    z = (margin + best) - x2[rows, y]
+    z = margin + (best - x2[rows, y])
     tied = others == best[:, None]
     active = (z >= 0).astype(x2.dtype)
     if reduction == "mean":
@@ -443,7 +444,7 @@ def multiclass_hinge_loss_torch(input, target, *, margin=1.0, reduction="mean"):
     x2, y, margin = _check_crammer_singer(input, target, margin, reduction, "torch")
     is_target = torch.arange(x2.shape[1], device=x2.device) == y[:, None]
     best = x2.masked_fill(is_target, -math.inf).amax(dim=1)
-    z = (margin + best) - x2.gather(1, y[:, None])[:, 0]
+    z = margin + (best - x2.gather(1, y[:, None])[:, 0])
     return reduce(z.clamp_min(0).reshape(input.shape[:-1]), reduction)
 # --8<-- [end:multiclass_hinge_loss_torch]
 
