@@ -17,6 +17,7 @@ by ``max(|x|, 1e-12)`` (``torch.nn.functional.normalize``), NT-Xent by
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -691,11 +692,23 @@ _FACE_PROPER_NOTE = ("cosines are no predicted distribution; with margin 0 the l
                      "minimiser away from the true class distribution")
 
 
+@functools.lru_cache(maxsize=256)
 def _face_grad_bound(scale: float, gap: float) -> float:
-    """``sup scale |p - onehot(y)|`` over rows of cosines: with two classes the norm is
-    ``scale sqrt(2) p_other``, largest when the logits differ by ``scale gap``, the most
-    the cosines allow; more classes only share the wrong mass."""
-    return scale * math.sqrt(2) / (1 + math.exp(-scale * gap))
+    """``sup scale |p - onehot(y)|`` over rows of cosines of every number of classes. The
+    norm grows as the target's probability falls and as the wrong mass concentrates, so
+    the logits sit at their extremes: the target ``scale gap`` below ``k`` classes at the
+    top and ``k'`` classes at ``-scale``, and the largest norm over ``k <= 2000``,
+    ``k' < 2000`` is taken, with its limit ``scale`` as ``k`` grows. For ``scale gap >= 2``
+    it is two classes, ``scale sqrt(2) sigmoid(scale gap)``; at smaller scales many classes
+    spread the wrong mass and the supremum tends to ``scale``."""
+    k = np.arange(1, 2001, dtype=np.float64)[:, None]
+    k_low = np.arange(0, 2000, dtype=np.float64)[None, :]
+    # weights relative to a top class (cosine 1): the target's e^(-scale gap), a low
+    # class's (cosine -1) e^(-2 scale); no overflow at any scale
+    target, low = math.exp(-scale * gap), math.exp(-2 * scale)
+    total = target + k + k_low * low
+    norm2 = (1 - target / total) ** 2 + (k + k_low * low**2) / total**2
+    return float(scale * math.sqrt(max(float(norm2.max()), 1.0)))
 
 
 def _face_minimiser_note() -> str:
@@ -712,9 +725,10 @@ def _cosface_properties(scale=64.0, margin=0.35) -> Properties:
         notes={"convex": "the cross-entropy of an affine function of the cosines",
                "grad_lipschitz": "scale^2 times the softmax Hessian diag(p) - p p^T, whose "
                                  "largest eigenvalue is at most 1/2",
-               "grad_bound": "scale |p - onehot(y)|, largest with two classes, the target "
-                             "at -1 and the other at +1: scale sqrt(2) sigmoid(scale (2 + "
-                             "margin))",
+               "grad_bound": "scale |p - onehot(y)|; for scale (2 + margin) >= 2 largest "
+                             "with two classes, the target at -1 and the other at +1: scale "
+                             "sqrt(2) sigmoid(scale (2 + margin)); at smaller scales more "
+                             "classes spread the wrong mass and the supremum tends to scale",
                "minimiser": _face_minimiser_note(),
                "proper": _FACE_PROPER_NOTE})
 
