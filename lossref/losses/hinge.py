@@ -729,7 +729,7 @@ _NOT_PROPER_MC = ("no: read as log-probabilities, the scores log q are beaten by
 _NO_MINIMISER_MC = ("none of the listed kinds: when no class has probability above 1/2 "
                     "the expected loss can be minimised by scores that tie the top classes "
                     "(all equal, for Crammer–Singer), so the loss is not Fisher consistent "
-                    "(Tewari & Bartlett 2007; Liu 2007)")
+                    "(Lee, Lin & Wahba 2004; Zhang 2004; Tewari & Bartlett 2007)")
 
 
 def _hinge_properties(margin=1.0) -> Properties:
@@ -770,8 +770,9 @@ def _squared_hinge_properties(margin=1.0) -> Properties:
                "minimiser": "on [-m, m] the derivative of q (m - c)^2 + (1 - q)(m + c)^2 is "
                             "0 at c = m (2q - 1)",
                "proper": "with p = (1 + c/m)/2 the loss is 4 m^2 (1 - p)^2 for y = 1 and "
-                         "4 m^2 p^2 for y = -1: 4 m^2 times the Brier score of p, strictly "
-                         "proper; scores outside [-m, m] only do worse"})
+                         "4 m^2 p^2 for y = -1: 4 m^2 times the binary Brier score "
+                         "(p - y')^2, i.e. 2 m^2 times Brier's (1950) two-class score, "
+                         "strictly proper; scores outside [-m, m] only do worse"})
 
 
 def _perceptron_properties() -> Properties:
@@ -844,6 +845,18 @@ _CRAMMER = Reference("K. Crammer, Y. Singer", "On the algorithmic implementation
 _TEWARI = Reference("A. Tewari, P. L. Bartlett", "On the consistency of multiclass "
                     "classification methods", 2007, "Journal of Machine Learning Research 8",
                     link="https://jmlr.org/papers/v8/tewari07a.html")
+_LIN = Reference("Y. Lin", "Support vector machines and the Bayes rule in classification",
+                 2002, "Data Mining and Knowledge Discovery 6", doi="10.1023/A:1015469627679")
+_BARTLETT = Reference("P. L. Bartlett, M. I. Jordan, J. D. McAuliffe", "Convexity, "
+                      "classification, and risk bounds", 2006, "Journal of the American "
+                      "Statistical Association 101(473)", doi="10.1198/016214505000000907")
+_LEE = Reference("Y. Lee, Y. Lin, G. Wahba", "Multicategory support vector machines: theory "
+                 "and application to the classification of microarray data and satellite "
+                 "radiance data", 2004, "Journal of the American Statistical Association "
+                 "99(465)", doi="10.1198/016214504000000098")
+_ZHANG = Reference("T. Zhang", "Statistical analysis of some multi-category large margin "
+                   "classification methods", 2004, "Journal of Machine Learning Research 5",
+                   link="https://jmlr.org/papers/v5/zhang04b.html")
 _ELISSEEFF = Reference("A. Elisseeff, J. Weston", "A kernel method for multi-labelled "
                        "classification", 2001, "Advances in Neural Information Processing "
                        "Systems 14", link="https://papers.nips.cc/paper/2001/hash/"
@@ -854,7 +867,7 @@ _PAGE = "losses/hinge.md"
 hinge_loss = register(Loss(
     name="hinge_loss", title="Hinge", task="binary", page=_PAGE, numpy=hinge_loss_numpy,
     grad=hinge_loss_grad, torch=hinge_loss_torch, builtin_path=None, cases=_hinge_cases,
-    references=(_CORTES,), declare=_hinge_properties,
+    references=(_CORTES, _LIN, _BARTLETT), declare=_hinge_properties,
     optax=Counterpart("optax.losses:hinge_loss", _optax.hinge,
                       "hinge_loss(predictor_outputs, targets)"),
 ))
@@ -880,14 +893,14 @@ multi_margin_loss = register(Loss(
     task="classification", page=_PAGE, numpy=multi_margin_loss_numpy,
     grad=multi_margin_loss_grad, torch=multi_margin_loss_torch,
     builtin_path="torch.nn.functional:multi_margin_loss", cases=_multi_margin_cases,
-    references=(_WESTON, _TEWARI), declare=_multi_margin_properties,
+    references=(_WESTON, _LEE, _ZHANG, _TEWARI), declare=_multi_margin_properties,
 ))
 
 multiclass_hinge_loss = register(Loss(
     name="multiclass_hinge_loss", title="Multi-class hinge (Crammer–Singer)",
     task="classification", page=_PAGE, numpy=multiclass_hinge_loss_numpy,
     grad=multiclass_hinge_loss_grad, torch=multiclass_hinge_loss_torch, builtin_path=None,
-    cases=_multiclass_hinge_cases, references=(_CRAMMER, _TEWARI),
+    cases=_multiclass_hinge_cases, references=(_CRAMMER, _LEE, _ZHANG, _TEWARI),
     declare=_multiclass_hinge_properties,
     optax=Counterpart("optax.losses:multiclass_hinge_loss", _optax.multiclass_hinge,
                       "multiclass_hinge_loss(scores, labels)"),
