@@ -28,7 +28,8 @@ argument of the example, at the cases' inputs (which sit on the kinks), scaled b
 magnitude, and at random points; their minimiser must be None (the record requires a note
 saying why), and ``proper`` None for ranking and embedding losses. A binary loss on labels
 +-1 may declare the minimiser ``"mode"`` (the sign of ``2q - 1``, the same for every ``q``
-on one side of 1/2) or read its score through the link ``"margin"`` (``q = (1 + c/m)/2``). A prediction argument that rejects negative values lives
+on one side of 1/2) or read its score through the link ``"margin"`` (``q = (1 + c/m)/2``).
+A prediction argument that rejects negative values lives
 on ``[eps, inf)`` when the loss has an ``eps`` floor (a Gaussian variance is clamped at
 ``eps``; below it the loss is flat, outside the declared scope), else ``[0, inf)``.
 

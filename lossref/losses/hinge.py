@@ -295,11 +295,14 @@ _MULTI_MARGIN_MARGIN = "torch computes it without a word"
 
 # --8<-- [start:multi_margin_loss_numpy]
 def _multi_margin_terms_numpy(x, y, margin):
-    """``h_j = max(0, z_j)`` with ``z_j = (margin - x_y) + x_j`` (torch's order of
-    operations), 0 at the target; ``fmax`` gives 0 for a NaN ``z_j``, as torch's test
-    ``z > 0`` does (a NaN term counts 0)."""
+    """``h_j = max(0, z_j)`` with ``z_j = margin + (x_j - x_y)``, 0 at the target;
+    ``fmax`` gives 0 for a NaN ``z_j``, as torch's test ``z > 0`` does (a NaN term counts
+    0). The difference comes first: torch's ``(margin - x_y) + x_j`` loses the margin
+    where the scores dwarf it (a row [1e300, 1e300, -1e300] with target 0 costs 1/3; torch
+    says 0)."""
     rows = np.arange(len(y))
-    h = (margin - x[rows, y])[:, None] + x
+    h = x - x[rows, y][:, None]
+    h += margin
     np.fmax(h, 0, out=h)
     h[rows, y] = 0
     return h
@@ -361,7 +364,7 @@ def multi_margin_loss_torch(input, target, p=1, margin=1.0, weight=None, reducti
     p = _check_p(p)
     x2, y, weight = _check_multi_class(input, target, reduction, "torch", weight)
     margin = _check_margin(margin, _MULTI_MARGIN_MARGIN)
-    z = (margin - x2.gather(1, y[:, None])) + x2
+    z = margin + (x2 - x2.gather(1, y[:, None]))  # the difference first (see NumPy's)
     other = torch.arange(x2.shape[1], device=x2.device) != y[:, None]
     h = torch.where(other & (z > 0), z, 0.0) ** p
     if weight is not None:
@@ -500,14 +503,16 @@ def _check_multilabel_margin(input, target, reduction, prepare):
 
 # --8<-- [start:multilabel_margin_loss_numpy]
 def _multilabel_terms_numpy(x, t, listed, is_target):
-    """``h[n, k, i] = max(0, (1 - x_j) + x_i)`` (torch's order) for the class ``j`` that
+    """``h[n, k, i] = max(0, 1 + (x_i - x_j))`` (the difference first, exact for tied
+    scores of any size, where torch's ``(1 - x_j) + x_i`` loses the 1) for the class ``j`` that
     row n lists at position k and every class ``i``: 0 where ``i`` is listed too (its
     score replaced by -inf), where position k is past the list's end (``x_j`` replaced by
     +inf), and where a term is NaN (``fmax``, as torch's test ``z > 0``). The block is
     (N, K, C), K the longest list."""
     others = np.where(is_target, -np.inf, x)
     x_listed = np.where(listed, np.take_along_axis(x, np.where(listed, t, 0), 1), np.inf)
-    h = (1 - x_listed)[:, :, None] + others[:, None, :]
+    h = others[:, None, :] - x_listed[:, :, None]
+    h += 1
     return np.fmax(h, 0, out=h)
 
 
@@ -562,7 +567,7 @@ def multilabel_margin_loss_torch(input, target, reduction="mean"):
     x2, t, listed, is_target = _check_multilabel_margin(input, target, reduction, "torch")
     others = x2.masked_fill(is_target, -math.inf)
     x_listed = x2.gather(1, torch.where(listed, t, 0)).masked_fill(~listed, math.inf)
-    z = (1 - x_listed)[:, :, None] + others[:, None, :]
+    z = 1 + (others[:, None, :] - x_listed[:, :, None])
     loss = torch.where(z > 0, z, 0.0).sum(dim=(1, 2)) / x2.shape[1]
     return reduce(loss.reshape(input.shape[:-1]), reduction)
 # --8<-- [end:multilabel_margin_loss_torch]
@@ -819,8 +824,9 @@ def _multilabel_margin_properties() -> Properties:
         convex=True, smooth=False, grad_lipschitz=None, grad_bound=None, minimiser=None,
         breakdown_point=None, proper=None,
         notes={"grad_bound": "with k listed classes and every pair active the gradient has "
-                             "k entries -(C - k)/C and C - k entries k/C: norm sqrt(k (C - k)/C), "
-                             "up to sqrt(C)/2: it grows with the number of classes C, without bound",
+                             "k entries -(C - k)/C and C - k entries k/C: norm "
+                             "sqrt(k (C - k)/C), up to sqrt(C)/2: it grows with the number "
+                             "of classes C, without bound",
                "minimiser": "none of the listed kinds: the pairwise hinge orders labels but "
                             "its minimiser is no function of the label probabilities",
                "proper": "not asked: the target is a set of labels, not one class, and "
