@@ -16,17 +16,9 @@ import math
 
 import mpmath
 import numpy as np
+from reference_common import finish as _finish
 
 mpmath.mp.dps = 50
-
-
-def _finish(values, reduction, dtype):
-    if reduction == "none":
-        return np.array([float(v) for v in values], dtype).reshape(np.shape(values))
-    total = math.fsum(float(v) for v in values)
-    if reduction == "mean":
-        total /= len(values)
-    return np.asarray(total, dtype)
 
 
 def _unit(row, floor):
@@ -61,7 +53,7 @@ def info_nce_loss(query, key, *, temperature=0.07, reduction="mean"):
             values.append(math.nan)
             continue
         values.append(mpmath.log(mpmath.fsum(mpmath.exp(s) for s in logits)) - logits[i])
-    return _finish(values, reduction, np.asarray(query).dtype)
+    return _finish(values, (len(values),), reduction, np.asarray(query).dtype)
 
 
 def ntxent_loss(embeddings, labels, *, temperature=0.07):
@@ -106,9 +98,7 @@ def _margin_ce(input, target, reduction, target_logit, scale):
         logits = [mpmath.mpf(scale) * mpmath.mpf(c) for c in cosines]
         logits[y] = mpmath.mpf(scale) * target_logit(row[y])
         values.append(mpmath.log(mpmath.fsum(mpmath.exp(z) for z in logits)) - logits[y])
-    if np.asarray(input).ndim == 1 and reduction == "none":
-        return np.asarray(float(values[0]), np.asarray(input).dtype)
-    return _finish(values, reduction, np.asarray(input).dtype)
+    return _finish(values, np.shape(input)[:-1], reduction, np.asarray(input).dtype)
 
 
 def cosface_loss(input, target, *, scale=64.0, margin=0.35, reduction="mean"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from reference_common import finish as _finish
 
 
 def _rows(x):
@@ -35,13 +36,8 @@ def contrastive_loss(input1, input2, target, *, margin=1.0, reduction="mean"):
             values.append(0.5 * gap * gap)
         else:  # a NaN label
             values.append(math.nan)
-    dtype = np.asarray(input1).dtype
-    if reduction == "none":
-        return np.asarray(values[0] if unbatched else values, dtype)
-    total = math.fsum(values) if all(math.isfinite(v) for v in values) else sum(values)
-    if reduction == "mean":
-        total /= len(values)
-    return np.asarray(total, dtype)
+    shape = () if unbatched else (len(values),)
+    return _finish(values, shape, reduction, np.asarray(input1).dtype)
 
 
 REFERENCE: dict = {"contrastive_loss": contrastive_loss}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from reference_common import finish as _finish
 
 
 def _hinge(z: float) -> float:
@@ -18,23 +19,6 @@ def _hinge(z: float) -> float:
     if z != z:
         return math.nan
     return z if z > 0 else 0.0
-
-
-def _finish(values, shape, reduction, dtype):
-    with np.errstate(over="ignore"):  # a double beyond float32's range becomes inf
-        return _finish_quietly(values, shape, reduction, dtype)
-
-
-def _finish_quietly(values, shape, reduction, dtype):
-    if reduction == "none":
-        out = np.empty(shape, dtype)
-        for index, v in zip(np.ndindex(shape), values):
-            out[index] = v
-        return out
-    total = math.fsum(values) if all(math.isfinite(v) for v in values) else sum(values)
-    if reduction == "mean":
-        total = total / len(values)
-    return np.asarray(total, dtype)
 
 
 def hinge_loss(input, target, *, margin=1.0, reduction="mean", square=False):

@@ -16,24 +16,13 @@ import math
 
 import mpmath
 import numpy as np
+from reference_common import finish as _finish
 
 
 def _pairs(input, target):
     """The broadcast shape and the (input, target) pairs as Python floats, in C order."""
     a, b = np.broadcast_arrays(np.asarray(input), np.asarray(target))
     return a.shape, [(float(a[i]), float(b[i])) for i in np.ndindex(a.shape)]
-
-
-def _finish(values, shape, reduction, dtype):
-    if reduction == "none":
-        out = np.empty(shape, dtype)
-        for i, v in zip(np.ndindex(shape), values):
-            out[i] = v
-        return out
-    total = math.fsum(values)
-    if reduction == "mean":
-        total = total / len(values)
-    return np.asarray(total, dtype)
 
 
 def log_cosh_loss(input, target, reduction="mean"):
