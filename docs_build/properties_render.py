@@ -37,13 +37,23 @@ def _yes_no(value: bool | None, none: str = "—") -> str:
     return none if value is None else ("yes" if value else "no")
 
 
-def _minimiser(props, task: str = "") -> str:
+def _margin_minimiser(props) -> tuple[str, str] | None:
+    """(long, short) text of the minimisers the margin losses declare: none, the mode, or
+    the probability on the margin's scale; None for every other declaration."""
     if props.minimiser is None:
-        return "none of these (see why)"
+        return "none of these (see why)", "—"
     if props.minimiser == "mode":
-        return "the most likely label, sign(2 P(Y = 1) − 1), and not its probability"
+        return ("the most likely label, sign(2 P(Y = 1) − 1), and not its probability",
+                "most likely label")
     if props.link == "margin":
-        return "margin · (2 P(Y = 1) − 1): the true probability on the margin's scale"
+        return ("margin · (2 P(Y = 1) − 1): the true probability on the margin's scale",
+                "m (2 P(Y = 1) − 1)")
+    return None
+
+
+def _minimiser(props, task: str = "") -> str:
+    if (margin := _margin_minimiser(props)) is not None:
+        return margin[0]
     text = {"mean": "the mean", "median": "the median",
             "quantile": f"the {props.parameters.get('quantile', 'τ')}-quantile",
             "m-estimate": "an M-estimate (no standard functional)",
@@ -130,12 +140,8 @@ SHORT = {"Convex": "Convex", "Smooth (C¹)": "C¹", "Gradient Lipschitz constant
 
 
 def _short_minimiser(props, task: str = "") -> str:
-    if props.minimiser is None:
-        return "—"
-    if props.minimiser == "mode":
-        return "most likely label"
-    if props.link == "margin":
-        return "m (2 P(Y = 1) − 1)"
+    if (margin := _margin_minimiser(props)) is not None:
+        return margin[1]
     text = {"quantile": f"{props.parameters.get('quantile')}-quantile",
             "m-estimate": "M-estimate", "smoothed-distribution": "smoothed distribution",
             }.get(props.minimiser, props.minimiser)
